@@ -1,0 +1,210 @@
+/* auth.c: HS256 JSON Web Tokens and the identity behind a bearer token */
+#include "auth.h"
+#include "config.h"
+#include "request.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+static const char jwt_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+static char *b64url(const unsigned char *bin, size_t len)
+{
+	size_t cap = sodium_base64_encoded_len(len, B64URL);
+	char *out = malloc(cap);
+
+	if (out != NULL)
+		sodium_bin2base64(out, cap, bin, len, B64URL);
+	return out;
+}
+
+/* Decode b64 (len chars) into a malloc'd, NUL-terminated buffer. */
+static unsigned char *b64url_decode(const char *b64, size_t len, size_t *out_len)
+{
+	unsigned char *out = malloc(len + 1);
+
+	if (out == NULL)
+		return NULL;
+	if (sodium_base642bin(out, len, b64, len, NULL, out_len, NULL, B64URL) != 0) {
+		free(out);
+		return NULL;
+	}
+	out[*out_len] = '\0';
+	return out;
+}
+
+static void hmac(const char *key, const char *msg, size_t len,
+		 unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+}
+
+char *jwt_sign(struct json_object *claims, const char *key)
+{
+	const char *payload = json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN);
+	char *h = b64url((const unsigned char *)jwt_header, strlen(jwt_header));
+	char *p = b64url((const unsigned char *)payload, strlen(payload));
+	char *token = NULL, *sig = NULL;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	size_t signing_len;
+
+	if (h == NULL || p == NULL)
+		goto out;
+	signing_len = strlen(h) + 1 + strlen(p);
+	token = malloc(signing_len + 1 + sodium_base64_encoded_len(sizeof mac, B64URL));
+	if (token == NULL)
+		goto out;
+	sprintf(token, "%s.%s", h, p);
+	hmac(key, token, signing_len, mac);
+	sig = b64url(mac, sizeof mac);
+	if (sig == NULL) {
+		free(token);
+		token = NULL;
+		goto out;
+	}
+	strcat(token, ".");
+	strcat(token, sig);
+out:
+	free(h);
+	free(p);
+	free(sig);
+	return token;
+}
+
+struct json_object *jwt_verify(const char *token, const char *key, long now, const char **why)
+{
+	const char *dot1, *dot2;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	unsigned char *sig = NULL, *header = NULL, *payload = NULL;
+	size_t sig_len, header_len, payload_len;
+	struct json_object *hdr = NULL, *claims = NULL, *v;
+
+	*why = "token is malformed";
+	dot1 = strchr(token, '.');
+	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	if (dot1 == NULL || dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
+		return NULL;
+	sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig_len);
+	if (sig == NULL || sig_len != sizeof mac)
+		goto fail;
+	hmac(key, token, (size_t)(dot2 - token), mac);
+	if (sodium_memcmp(mac, sig, sizeof mac) != 0) {
+		*why = "token signature is invalid";
+		goto fail;
+	}
+	header = b64url_decode(token, (size_t)(dot1 - token), &header_len);
+	payload = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &payload_len);
+	if (header == NULL || payload == NULL)
+		goto fail;
+	hdr = json_tokener_parse((const char *)header);
+	claims = json_tokener_parse((const char *)payload);
+	if (hdr == NULL || claims == NULL || !json_object_is_type(claims, json_type_object))
+		goto fail;
+	if (!json_object_object_get_ex(hdr, "alg", &v) ||
+	    strcmp(json_object_get_string(v), "HS256") != 0) {
+		*why = "token algorithm is not HS256";
+		goto fail;
+	}
+	if (json_object_object_get_ex(claims, "exp", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= now)) {
+		*why = "token has expired";
+		goto fail;
+	}
+	json_object_put(hdr);
+	free(sig);
+	free(header);
+	free(payload);
+	*why = NULL;
+	return claims;
+fail:
+	json_object_put(hdr);
+	json_object_put(claims);
+	free(sig);
+	free(header);
+	free(payload);
+	return NULL;
+}
+
+static int copy_claim(struct json_object *claims, const char *key, char *dst, size_t cap)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(claims, key, &v) || !json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	if (strlen(s) == 0 || strlen(s) >= cap)
+		return -1;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+int auth_identify(const char *authorization, struct identity *who, const char **why)
+{
+	struct json_object *claims, *v;
+	const char *token;
+	int rc = -1;
+
+	memset(who, 0, sizeof *who);
+	if (authorization == NULL || *authorization == '\0') {
+		*why = "missing Authorization header with a Bearer token";
+		return -1;
+	}
+	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+		*why = "Authorization header must be \"Bearer <token>\"";
+		return -1;
+	}
+	token = authorization + 7;
+	while (*token == ' ')
+		token++;
+	claims = jwt_verify(token, config.access_token_key, (long)time(NULL), why);
+	if (claims == NULL)
+		return -1;
+	*why = "token does not identify a guest or a user";
+	if (copy_claim(claims, "id", who->id, sizeof who->id) != 0)
+		goto out;
+	if (json_object_object_get_ex(claims, "guest", &v) && json_object_get_boolean(v)) {
+		if (strncmp(who->id, "guest-", 6) != 0 ||
+		    copy_claim(claims, "name", who->name, sizeof who->name) != 0)
+			goto out;
+		who->kind = IDENTITY_GUEST;
+	} else {
+		if (strncmp(who->id, "user-", 5) != 0)
+			goto out;
+		copy_claim(claims, "name", who->name, sizeof who->name);
+		who->kind = IDENTITY_USER;
+	}
+	*why = NULL;
+	rc = 0;
+out:
+	if (rc != 0)
+		memset(who, 0, sizeof *who);
+	json_object_put(claims);
+	return rc;
+}
+
+char *auth_guest_token(const char *guest_id, const char *name)
+{
+	struct json_object *claims = json_object_new_object();
+	long now = (long)time(NULL);
+	char *token;
+
+	json_object_object_add(claims, "id", json_object_new_string(guest_id));
+	json_object_object_add(claims, "name", json_object_new_string(name));
+	json_object_object_add(claims, "guest", json_object_new_boolean(1));
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "exp", json_object_new_int64(now + config.guest_token_age));
+	token = jwt_sign(claims, config.access_token_key);
+	json_object_put(claims);
+	return token;
+}

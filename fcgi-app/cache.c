@@ -1,0 +1,209 @@
+/* cache.c: the Redis cache of room queue snapshots (never the only copy) */
+#include "cache.h"
+#include "config.h"
+#include "log.h"
+
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static redisContext *ctx;
+static time_t retry_after; /* seconds; no reconnect attempts before it */
+
+#define SNAPSHOT_TTL "3600"
+#define KEY_PREFIX "queued:queue:"
+
+/* Invalidations that could not reach Redis, replayed on the next connection. */
+#define PENDING_MAX 64
+static struct {
+	char code[16];
+	long long revision;
+} pending[PENDING_MAX];
+static int npending;
+static int pending_overflow; /* too many to remember: drop every snapshot instead */
+
+/* KEYS[1] = snapshot hash; ARGV = revision, body, ttl. Stores only if not older. */
+static const char put_script[] =
+	"local cur = redis.call('HGET', KEYS[1], 'rev')\n"
+	"if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end\n"
+	"redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'body', ARGV[2])\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+	"return 1\n";
+
+/* KEYS[1] = snapshot hash; ARGV = revision, ttl. Forgets older snapshots. */
+static const char invalidate_script[] =
+	"local cur = redis.call('HGET', KEYS[1], 'rev')\n"
+	"if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end\n"
+	"redis.call('HSET', KEYS[1], 'rev', ARGV[1])\n"
+	"redis.call('HDEL', KEYS[1], 'body')\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+	"return 1\n";
+
+static void drop_connection(const char *why)
+{
+	log_warn("Redis unavailable (%s); serving from PostgreSQL", why);
+	if (ctx != NULL)
+		redisFree(ctx);
+	ctx = NULL;
+	retry_after = time(NULL) + 1;
+}
+
+static redisReply *command(const char *fmt, ...);
+
+static void replay_pending(void)
+{
+	if (pending_overflow) {
+		/* Without the list, only forgetting every snapshot is safe. */
+		redisReply *r = command("EVAL %s 0 %s", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1", KEY_PREFIX "*");
+		if (r == NULL)
+			return;
+		freeReplyObject(r);
+		pending_overflow = 0;
+		npending = 0;
+		return;
+	}
+	while (npending > 0) {
+		char key[64], rev[32];
+		redisReply *r;
+
+		snprintf(key, sizeof key, KEY_PREFIX "%s", pending[npending - 1].code);
+		snprintf(rev, sizeof rev, "%lld", pending[npending - 1].revision);
+		r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, SNAPSHOT_TTL);
+		if (r == NULL)
+			return;
+		freeReplyObject(r);
+		npending--;
+	}
+}
+
+static int ensure_connection(void)
+{
+	struct timeval connect_timeout = { 0, 200000 }, io_timeout = { 0, 500000 };
+
+	if (ctx != NULL)
+		return 0;
+	if (time(NULL) < retry_after)
+		return -1;
+	if (config.redis_server[0] == '/')
+		ctx = redisConnectUnixWithTimeout(config.redis_server, connect_timeout);
+	else
+		ctx = redisConnectWithTimeout(config.redis_server, config.redis_port, connect_timeout);
+	if (ctx == NULL || ctx->err) {
+		drop_connection(ctx ? ctx->errstr : "out of memory");
+		return -1;
+	}
+	redisSetTimeout(ctx, io_timeout);
+	log_info("connected to Redis");
+	if (npending > 0 || pending_overflow)
+		replay_pending();
+	return ctx != NULL ? 0 : -1;
+}
+
+/* One command; NULL when Redis is unreachable (the connection is dropped). */
+static redisReply *command(const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	if (ctx == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(ctx, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		drop_connection(ctx->errstr[0] ? ctx->errstr : "no reply");
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warn("Redis error: %s", r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+void cache_connect(void)
+{
+	ensure_connection();
+}
+
+void cache_disconnect(void)
+{
+	if (ctx != NULL)
+		redisFree(ctx);
+	ctx = NULL;
+}
+
+enum cache_result cache_get_queue(const char *room_code, char **body, long long *revision)
+{
+	redisReply *r;
+	enum cache_result result = CACHE_MISS;
+
+	*body = NULL;
+	if (ensure_connection() != 0)
+		return CACHE_DOWN;
+	r = command("HMGET " KEY_PREFIX "%s rev body", room_code);
+	if (r == NULL)
+		return ctx == NULL ? CACHE_DOWN : CACHE_MISS;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+		*revision = strtoll(r->element[0]->str, NULL, 10);
+		*body = strdup(r->element[1]->str);
+		if (*body != NULL)
+			result = CACHE_HIT;
+	}
+	freeReplyObject(r);
+	return result;
+}
+
+void cache_put_queue(const char *room_code, long long revision, const char *body)
+{
+	char key[64], rev[32];
+	redisReply *r;
+
+	if (ensure_connection() != 0)
+		return;
+	snprintf(key, sizeof key, KEY_PREFIX "%s", room_code);
+	snprintf(rev, sizeof rev, "%lld", revision);
+	r = command("EVAL %s 1 %s %s %s %s", put_script, key, rev, body, SNAPSHOT_TTL);
+	if (r != NULL)
+		freeReplyObject(r);
+}
+
+static void remember(const char *room_code, long long revision)
+{
+	for (int i = 0; i < npending; i++)
+		if (strcmp(pending[i].code, room_code) == 0) {
+			if (pending[i].revision < revision)
+				pending[i].revision = revision;
+			return;
+		}
+	if (npending == PENDING_MAX || strlen(room_code) >= sizeof pending[0].code) {
+		pending_overflow = 1;
+		return;
+	}
+	snprintf(pending[npending].code, sizeof pending[0].code, "%s", room_code);
+	pending[npending++].revision = revision;
+}
+
+void cache_invalidate_queue(const char *room_code, long long revision)
+{
+	char key[64], rev[32];
+	redisReply *r;
+
+	snprintf(key, sizeof key, KEY_PREFIX "%s", room_code);
+	snprintf(rev, sizeof rev, "%lld", revision);
+	if (ensure_connection() != 0) {
+		remember(room_code, revision);
+		return;
+	}
+	r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, SNAPSHOT_TTL);
+	if (r == NULL) {
+		remember(room_code, revision);
+		return;
+	}
+	freeReplyObject(r);
+}

@@ -1,0 +1,116 @@
+/* config.c: settings from the environment and an optional env file */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct config config;
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_load_env_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *s = trim(line), *eq, *key, *value;
+		size_t len;
+
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s = trim(s + 7);
+		eq = strchr(s, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		len = strlen(value);
+		/* Quotes as a shell would write them; no expansion. */
+		if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
+			value[len - 1] = '\0';
+			value++;
+		}
+		if (*key != '\0')
+			setenv(key, value, 0);
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *env_str(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0') ? v : fallback;
+}
+
+static long env_long(const char *name, long fallback)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return fallback;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return fallback;
+	return n;
+}
+
+void config_from_env(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cores < 1)
+		cores = 1;
+	config.socket_path = env_str("QUEUED_SOCKET", "/tmp/queued.sock");
+	config.workers = (int)env_long("QUEUED_WORKERS", 2 * cores);
+	config.max_body = (size_t)env_long("QUEUED_MAX_BODY", 64 * 1024);
+	config.redis_server = env_str("REDIS_SERVER", "127.0.0.1");
+	config.redis_port = (int)env_long("REDIS_PORT", 6379);
+	config.nchan_socket = env_str("NCHAN_PUBLISH_SOCKET", NULL);
+	config.nchan_url = env_str("NCHAN_PUBLISH_URL", "http://127.0.0.1/pub/");
+	config.access_token_key = env_str("ACCESS_TOKEN_KEY", NULL);
+	config.refresh_token_key = env_str("REFRESH_TOKEN_KEY", NULL);
+	config.access_token_age = env_long("ACCESS_TOKEN_AGE", 1800);
+	config.guest_token_age = env_long("GUEST_TOKEN_AGE", 30L * 24 * 3600);
+	config.log_level = env_str("LOG_LEVEL", "info");
+}
+
+int config_validate(const char **why)
+{
+	if (config.access_token_key == NULL || strlen(config.access_token_key) < 16) {
+		*why = "ACCESS_TOKEN_KEY must be set to a secret of at least 16 characters";
+		return -1;
+	}
+	if (config.refresh_token_key == NULL || strlen(config.refresh_token_key) < 16) {
+		*why = "REFRESH_TOKEN_KEY must be set to a secret of at least 16 characters";
+		return -1;
+	}
+	if (config.workers < 1 || config.workers > 256) {
+		*why = "QUEUED_WORKERS must be between 1 and 256";
+		return -1;
+	}
+	return 0;
+}

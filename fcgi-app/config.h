@@ -1,0 +1,37 @@
+/* config.h: settings from the environment and an optional env file */
+#ifndef QUEUED_CONFIG_H
+#define QUEUED_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	const char *socket_path;      /* QUEUED_SOCKET: FastCGI unix socket to listen on */
+	int workers;                  /* QUEUED_WORKERS: worker processes (default 2 x cores) */
+	size_t max_body;              /* QUEUED_MAX_BODY: largest JSON body in bytes */
+	const char *redis_server;     /* REDIS_SERVER: host name, or a unix socket path */
+	int redis_port;               /* REDIS_PORT */
+	const char *nchan_socket;     /* NCHAN_PUBLISH_SOCKET: nginx publisher unix socket */
+	const char *nchan_url;        /* NCHAN_PUBLISH_URL: publisher base URL, channel appended */
+	const char *access_token_key; /* ACCESS_TOKEN_KEY: HS256 secret of access and guest tokens */
+	const char *refresh_token_key;/* REFRESH_TOKEN_KEY */
+	long access_token_age;        /* ACCESS_TOKEN_AGE: seconds */
+	long guest_token_age;         /* GUEST_TOKEN_AGE: seconds */
+	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
+};
+
+extern struct config config;
+
+/*
+ * Read KEY=VALUE lines from path into the environment. Variables already set
+ * win, so the process environment overrides the file. Returns 0, or -1 when the
+ * file cannot be read (errno set).
+ */
+int config_load_env_file(const char *path);
+
+/* Fill the global config from the environment, with defaults. */
+void config_from_env(void);
+
+/* Returns -1 with a reason in *why when the config cannot run a server. */
+int config_validate(const char **why);
+
+#endif

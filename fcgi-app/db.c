@@ -1,0 +1,184 @@
+/* db.c: the worker's PostgreSQL connection and its named statements */
+#include "db.h"
+#include "log.h"
+#include "request.h"
+
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+static PGconn *conn;
+static unsigned conn_generation;       /* bumped on every new connection */
+static struct timespec next_attempt;   /* no reconnect before this while the server is down */
+
+#define RECONNECT_BACKOFF_MS 250
+#define MAX_ATTEMPTS 4
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static int try_connect(void)
+{
+	static const char *const keys[] = { "connect_timeout", "application_name", NULL };
+	static const char *const values[] = { "2", "queued-fcgi", NULL };
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (conn == NULL && before(&now, &next_attempt))
+		return -1;
+	if (conn != NULL)
+		PQfinish(conn);
+	/* Host, port, user, password and database come from the PG* variables. */
+	conn = PQconnectdbParams(keys, values, 0);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		log_warn("cannot connect to PostgreSQL: %s",
+			 conn ? PQerrorMessage(conn) : "out of memory");
+		PQfinish(conn);
+		conn = NULL;
+		next_attempt = now;
+		next_attempt.tv_nsec += RECONNECT_BACKOFF_MS * 1000000L;
+		if (next_attempt.tv_nsec >= 1000000000L) {
+			next_attempt.tv_sec++;
+			next_attempt.tv_nsec -= 1000000000L;
+		}
+		return -1;
+	}
+	conn_generation++;
+	log_info("connected to PostgreSQL (connection %u)", conn_generation);
+	return 0;
+}
+
+void db_connect(void)
+{
+	try_connect();
+}
+
+void db_disconnect(void)
+{
+	PQfinish(conn);
+	conn = NULL;
+}
+
+/*
+ * A server that restarted closed our socket while we were idle. Reading what
+ * is pending turns that into CONNECTION_BAD before we send anything, so a
+ * clean restart never costs a failed request.
+ */
+static int ensure_connection(void)
+{
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
+		struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) > 0) {
+			PGnotify *n;
+
+			PQconsumeInput(conn);
+			while ((n = PQnotifies(conn)) != NULL)
+				PQfreemem(n);
+		}
+		if (PQstatus(conn) == CONNECTION_OK)
+			return 0;
+		log_warn("PostgreSQL connection lost: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		conn = NULL;
+	}
+	return try_connect();
+}
+
+static int retryable(const PGresult *res)
+{
+	const char *state = db_sqlstate(res);
+
+	return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+}
+
+enum db_result db_exec(struct db_stmt *st, const char *const *params, PGresult **res)
+{
+	PGresult *r = NULL;
+	int lost = 0;
+
+	*res = NULL;
+	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		if (ensure_connection() != 0)
+			return DB_UNAVAILABLE;
+		if (st->prepared_on != conn_generation) {
+			r = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
+			if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+				if (PQstatus(conn) != CONNECTION_OK && !lost++) {
+					PQclear(r);
+					continue;
+				}
+				log_error("prepare %s: %s", st->name, PQerrorMessage(conn));
+				*res = r;
+				return PQstatus(conn) == CONNECTION_OK ? DB_FAILED : DB_UNAVAILABLE;
+			}
+			PQclear(r);
+			st->prepared_on = conn_generation;
+		}
+		r = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL, 0);
+		if (r != NULL && (PQresultStatus(r) == PGRES_TUPLES_OK ||
+				  PQresultStatus(r) == PGRES_COMMAND_OK)) {
+			*res = r;
+			return DB_OK;
+		}
+		if (PQstatus(conn) != CONNECTION_OK) {
+			/* The server went away under us: one more try on a new connection. */
+			log_warn("%s: connection lost: %s", st->name, PQerrorMessage(conn));
+			PQclear(r);
+			r = NULL;
+			if (lost++)
+				return DB_UNAVAILABLE;
+			continue;
+		}
+		if (r != NULL && retryable(r) && attempt + 1 < MAX_ATTEMPTS) {
+			PQclear(r);
+			r = NULL;
+			continue;
+		}
+		break;
+	}
+	*res = r;
+	return DB_FAILED;
+}
+
+const char *db_sqlstate(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+const char *db_value(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+void db_reply_error(struct request *req, enum db_result r, const PGresult *res)
+{
+	const char *state = db_sqlstate(res);
+
+	if (r == DB_UNAVAILABLE) {
+		reply_error(req, 503, "the database is unavailable, try again shortly");
+		return;
+	}
+	log_error("SQLSTATE %s: %s", state,
+		  res ? PQresultErrorMessage(res) : "no result");
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+		reply_error(req, 503, "the database is busy, try again");
+	else if (strcmp(state, "23505") == 0)
+		reply_error(req, 409, "that already exists");
+	else if (strcmp(state, "23503") == 0)
+		reply_error(req, 400, "a referenced resource does not exist");
+	else if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0 ||
+		 strcmp(state, "23502") == 0)
+		reply_error(req, 400, "a value is out of range or of the wrong form");
+	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		reply_error(req, 503, "the database is unavailable, try again shortly");
+	else
+		reply_error(req, 500, "internal error");
+}

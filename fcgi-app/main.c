@@ -1,0 +1,60 @@
+/* main.c: queued-fcgi: options, configuration, library set-up, then the server */
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: queued-fcgi [--socket PATH] [--workers N] [--env-file FILE]\n"
+		"Settings come from the environment (see README.md); the env file fills\n"
+		"only variables that are not already set.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "env-file", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *socket_path = NULL, *workers = NULL, *env_file = getenv("QUEUED_ENV_FILE");
+	const char *why;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:w:e:h", options, NULL)) != -1) {
+		switch (c) {
+		case 's': socket_path = optarg; break;
+		case 'w': workers = optarg; break;
+		case 'e': env_file = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (env_file != NULL && config_load_env_file(env_file) != 0)
+		fatal("cannot read env file %s", env_file);
+	if (socket_path != NULL)
+		setenv("QUEUED_SOCKET", socket_path, 1);
+	if (workers != NULL)
+		setenv("QUEUED_WORKERS", workers, 1);
+	config_from_env();
+	log_set_level(log_level_from_name(config.log_level));
+	if (config_validate(&why) != 0)
+		fatal("%s", why);
+	if (sodium_init() < 0)
+		fatal("libsodium failed to initialise");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatal("libcurl failed to initialise");
+	int rc = server_run();
+	curl_global_cleanup();
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,15 @@
+/* publish.h: one small message to an nchan channel, over the publisher socket */
+#ifndef QUEUED_PUBLISH_H
+#define QUEUED_PUBLISH_H
+
+/* Set up the worker's reused libcurl handle. Returns 0 or -1. */
+int publish_init(void);
+void publish_cleanup(void);
+
+/*
+ * POST message (JSON text) to channel ("rooms/ABCDEF") at NCHAN_PUBLISH_URL,
+ * through NCHAN_PUBLISH_SOCKET when set. Returns 0 when nchan accepted it.
+ */
+int publish_send(const char *channel, const char *message);
+
+#endif

@@ -1,0 +1,218 @@
+/* request.c: request arena, query decoding and the one reply path */
+#include "request.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define ARENA_BLOCK_SIZE 8192
+
+void request_init(struct request *req)
+{
+	memset(req, 0, sizeof *req);
+	req->content_length = -1;
+	req->res.status = 500;
+}
+
+void request_free(struct request *req)
+{
+	struct arena_block *b = req->arena, *next;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	req->arena = NULL;
+	if (req->json != NULL)
+		json_object_put(req->json);
+	if (req->res.body != NULL)
+		json_object_put(req->res.body);
+	free(req->res.publish_channel);
+	free(req->res.publish_message);
+	free(req->res.raw_data);
+	req->res.raw_data = NULL;
+	req->json = NULL;
+	req->res.body = NULL;
+	req->res.publish_channel = req->res.publish_message = NULL;
+}
+
+void *req_alloc(struct request *req, size_t size)
+{
+	struct arena_block *b = req->arena;
+	size_t align = sizeof(max_align_t);
+	size_t need = (size + align - 1) / align * align;
+
+	if (b == NULL || b->size - b->used < need) {
+		size_t cap = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;
+
+		b = malloc(sizeof *b + cap);
+		if (b == NULL)
+			abort();
+		b->size = cap;
+		b->used = 0;
+		b->next = req->arena;
+		req->arena = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+char *req_strdup(struct request *req, const char *s)
+{
+	size_t len = strlen(s);
+	char *copy = req_alloc(req, len + 1);
+
+	memcpy(copy, s, len + 1);
+	return copy;
+}
+
+char *req_printf(struct request *req, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+	char *s;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		len = 0;
+	s = req_alloc(req, (size_t)len + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode n bytes of a form-encoded component into the arena. */
+static char *form_decode(struct request *req, const char *s, size_t n)
+{
+	char *out = req_alloc(req, n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			   hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *req_query(struct request *req, const char *name)
+{
+	const char *q = req->query;
+	size_t name_len = strlen(name);
+
+	while (q != NULL && *q != '\0') {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		const char *eq = memchr(q, '=', len);
+		size_t key_len = eq ? (size_t)(eq - q) : len;
+		char *key = form_decode(req, q, key_len);
+
+		if (strlen(key) == name_len && memcmp(key, name, name_len) == 0) {
+			if (eq == NULL)
+				return "";
+			return form_decode(req, eq + 1, len - key_len - 1);
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void set_body(struct request *req, struct json_object *body)
+{
+	if (req->res.body != NULL)
+		json_object_put(req->res.body);
+	free(req->res.raw_data);
+	req->res.raw_data = NULL;
+	req->res.body = body;
+}
+
+void reply_raw_data(struct request *req, int status, const char *data_json)
+{
+	set_body(req, NULL);
+	req->res.raw_data = strdup(data_json);
+	if (req->res.raw_data == NULL)
+		abort();
+	req->res.status = status;
+}
+
+void reply_error(struct request *req, int status, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	struct json_object *body = json_object_new_object();
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	if (status >= 500)
+		log_warn("%d %s %s: %s", status, req->method ? req->method : "-",
+			 req->path ? req->path : "-", message);
+	else
+		log_debug("%d %s %s: %s", status, req->method ? req->method : "-",
+			  req->path ? req->path : "-", message);
+	json_object_object_add(body, "status", json_object_new_string(status >= 500 ? "error" : "fail"));
+	json_object_object_add(body, "message", json_object_new_string(message));
+	req->res.status = status;
+	set_body(req, body);
+}
+
+void reply_data(struct request *req, int status, struct json_object *data)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "status", json_object_new_string("success"));
+	json_object_object_add(body, "data", data);
+	req->res.status = status;
+	set_body(req, body);
+}
+
+void reply_message(struct request *req, int status, const char *message, struct json_object *data)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "status", json_object_new_string("success"));
+	json_object_object_add(body, "message", json_object_new_string(message));
+	if (data != NULL)
+		json_object_object_add(body, "data", data);
+	req->res.status = status;
+	set_body(req, body);
+}
+
+void reply_publish(struct request *req, const char *channel, const char *message)
+{
+	free(req->res.publish_channel);
+	free(req->res.publish_message);
+	req->res.publish_channel = strdup(channel);
+	req->res.publish_message = strdup(message);
+	if (req->res.publish_channel == NULL || req->res.publish_message == NULL)
+		abort();
+}

@@ -1,0 +1,92 @@
+/* request.h: what a handler sees (struct request) and fills (struct response) */
+#ifndef QUEUED_REQUEST_H
+#define QUEUED_REQUEST_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define REQUEST_MAX_PARAMS 4
+
+enum identity_kind { IDENTITY_NONE, IDENTITY_GUEST, IDENTITY_USER };
+
+/* Who sent the request, from a verified token. */
+struct identity {
+	enum identity_kind kind;
+	char id[64];
+	char name[128];
+};
+
+struct response {
+	int status;
+	struct json_object *body;    /* owned; serialised once when the reply is written */
+	char *raw_data;              /* owned; JSON text of "data" when body is NULL (cache hits) */
+	char etag[32];               /* without quotes; empty for none */
+	const char *data_source;     /* X-Data-Source: "cache" or "database" */
+	const char *allow;           /* Allow header of a 405 */
+	char *publish_channel;       /* owned; published after the reply went out */
+	char *publish_message;       /* owned */
+};
+
+struct arena_block;
+
+struct request {
+	const char *method;
+	const char *path;
+	const char *query;
+	const char *content_type;
+	long content_length;          /* -1 when absent */
+	const char *authorization;
+	const char *if_none_match;
+	char id[24];                  /* request id for logs */
+
+	/* Reads up to len body bytes; returns the count, 0 at the end, -1 on error. */
+	long (*read_body)(struct request *req, char *buf, size_t len);
+	void *io;
+
+	const char *params[REQUEST_MAX_PARAMS]; /* path parameters in pattern order */
+	int nparams;
+	struct json_object *json;     /* parsed body of a JSON route; owned */
+	struct identity who;
+
+	struct response res;
+	struct arena_block *arena;
+};
+
+/* Set up an empty request; request_free releases everything it took. */
+void request_init(struct request *req);
+void request_free(struct request *req);
+
+/* Per-request memory, released by request_free. Never returns NULL (aborts). */
+void *req_alloc(struct request *req, size_t size);
+char *req_strdup(struct request *req, const char *s);
+char *req_printf(struct request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The decoded value of query parameter name, in the request arena, or NULL
+ * when absent. "a+b" and "a%20b" both decode to "a b".
+ */
+const char *req_query(struct request *req, const char *name);
+
+/*
+ * The one error path: {"status":"fail"|"error","message":...}. 4xx are "fail",
+ * 5xx are "error". The message is what the client reads: keep details in logs.
+ */
+void reply_error(struct request *req, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* {"status":"success","data":data}; takes ownership of data. */
+void reply_data(struct request *req, int status, struct json_object *data);
+
+/* {"status":"success","message":message[,"data":data]}; takes data (may be NULL). */
+void reply_message(struct request *req, int status, const char *message, struct json_object *data);
+
+/*
+ * {"status":"success","data":<data_json>} with data_json a JSON text (copied),
+ * for data already serialised, such as a cached snapshot.
+ */
+void reply_raw_data(struct request *req, int status, const char *data_json);
+
+/* Publish message (a JSON text, copied) to channel once the reply has been sent. */
+void reply_publish(struct request *req, const char *channel, const char *message);
+
+#endif

@@ -1,0 +1,193 @@
+/* router.c: the route table and the dispatcher that applies its flags */
+#include "router.h"
+#include "auth.h"
+#include "config.h"
+#include "handlers.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Every endpoint of the API, in one place. */
+const struct route routes[] = {
+	{ "POST", "/guests", guests_create, ROUTE_JSON, 0 },
+	{ "GET", "/songs", songs_search, 0, 0 },
+	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "GET", "/rooms/:code", rooms_get, 0, 0 },
+	{ "GET", "/rooms/:code/queue", queue_get, 0, 0 },
+	{ "POST", "/rooms/:code/queue", queue_add, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0 },
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];
+
+int route_match(const char *pattern, const char *path, char *buf,
+		const char **params, int max_params, int *nparams)
+{
+	const char *p = pattern;
+	char *s = buf;
+	size_t len = strlen(path);
+	int n = 0;
+
+	*nparams = 0;
+	memcpy(buf, path, len + 1);
+	/* One trailing slash is forgiven: "/songs/" is "/songs". */
+	if (len > 1 && buf[len - 1] == '/')
+		buf[len - 1] = '\0';
+	if (*p != '/' || *s != '/')
+		return 0;
+	p++;
+	s++;
+	for (;;) {
+		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+		char p_sep = p[plen], s_sep = s[slen];
+
+		if (*p == ':') {
+			if (slen == 0 || n >= max_params)
+				return 0;
+			params[n++] = s;
+		} else if (plen != slen || memcmp(p, s, plen) != 0) {
+			return 0;
+		}
+		if (p_sep == '\0' || s_sep == '\0') {
+			*nparams = n;
+			return p_sep == '\0' && s_sep == '\0';
+		}
+		s[slen] = '\0'; /* ends a parameter segment in place */
+		p += plen + 1;
+		s += slen + 1;
+	}
+}
+
+/* Drain what the client sent so the web server never sees a half-read request. */
+static void drain_body(struct request *req)
+{
+	char buf[4096];
+
+	if (req->read_body == NULL)
+		return;
+	while (req->read_body(req, buf, sizeof buf) > 0)
+		;
+}
+
+static int read_json_body(struct request *req, size_t max)
+{
+	size_t cap, len = 0;
+	char *buf;
+	const char *why;
+	long n;
+
+	if (req->content_length < 0 || req->content_length == 0) {
+		reply_error(req, 400, "request body must be a JSON object");
+		return -1;
+	}
+	cap = (size_t)req->content_length;
+	if (cap > max)
+		cap = max;
+	buf = req_alloc(req, cap + 1);
+	while (len < cap && req->read_body != NULL &&
+	       (n = req->read_body(req, buf + len, cap - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	req->json = json_parse_strict(buf, len, &why);
+	if (req->json == NULL) {
+		reply_error(req, 400, "%s", why);
+		return -1;
+	}
+	if (!json_object_is_type(req->json, json_type_object)) {
+		reply_error(req, 400, "request body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+static int is_json_content_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || *ct == '\0')
+		return 1; /* many clients omit it; the body must still parse */
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+void router_dispatch(struct request *req)
+{
+	const struct route *found = NULL;
+	char allow[128] = "";
+	size_t path_len = strlen(req->path);
+	char *buf = req_alloc(req, path_len + 1);
+	const char *params[REQUEST_MAX_PARAMS];
+	int nparams = 0;
+
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+		int n;
+
+		if (!route_match(r->pattern, req->path, buf, params, REQUEST_MAX_PARAMS, &n))
+			continue;
+		if (strcmp(r->method, req->method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+			found = r;
+			nparams = n;
+			break;
+		}
+		if (strstr(allow, r->method) == NULL) {
+			if (allow[0] != '\0')
+				strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
+			strncat(allow, r->method, sizeof allow - strlen(allow) - 1);
+		}
+	}
+	if (found == NULL) {
+		drain_body(req);
+		if (allow[0] == '\0') {
+			reply_error(req, 404, "no such resource: %s", req->path);
+		} else {
+			req->res.allow = req_strdup(req, allow);
+			reply_error(req, 405, "method %s not allowed here (allowed: %s)",
+				    req->method, allow);
+		}
+		return;
+	}
+	/* The last match was the found route's: its segments are still in buf. */
+	for (int i = 0; i < nparams; i++)
+		req->params[i] = req_strdup(req, params[i]);
+	req->nparams = nparams;
+
+	if (found->flags & ROUTE_AUTH) {
+		const char *why = NULL;
+
+		if (auth_identify(req->authorization, &req->who, &why) != 0) {
+			drain_body(req);
+			reply_error(req, 401, "%s", why);
+			return;
+		}
+	} else if (req->authorization != NULL) {
+		/* Optional identity on public routes; a bad token there is ignored. */
+		const char *why;
+		if (auth_identify(req->authorization, &req->who, &why) != 0)
+			memset(&req->who, 0, sizeof req->who);
+	}
+	size_t max = found->max_body ? found->max_body : config.max_body;
+	if (req->content_length > 0 && (size_t)req->content_length > max) {
+		drain_body(req);
+		reply_error(req, 413, "request body is larger than %zu bytes", max);
+		return;
+	}
+	if (found->flags & ROUTE_JSON) {
+		if (!is_json_content_type(req->content_type)) {
+			drain_body(req);
+			reply_error(req, 415, "request body must be application/json");
+			return;
+		}
+		if (read_json_body(req, max) != 0) {
+			drain_body(req);
+			return;
+		}
+	} else {
+		drain_body(req);
+	}
+	found->handler(req);
+}

@@ -1,0 +1,42 @@
+/* router.h: the route table and the dispatcher that applies its flags */
+#ifndef QUEUED_ROUTER_H
+#define QUEUED_ROUTER_H
+
+#include <stddef.h>
+
+struct request;
+
+typedef void (*route_handler)(struct request *req);
+
+enum route_flags {
+	ROUTE_AUTH = 1 << 0, /* a valid guest or access token is required: 401 otherwise */
+	ROUTE_JSON = 1 << 1, /* the body is a JSON object, parsed into req->json: 400/415 */
+};
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/rooms/:code/queue": ':' segments become req->params */
+	route_handler handler;
+	unsigned flags;
+	size_t max_body;     /* 0: config.max_body */
+};
+
+/*
+ * Match path against pattern. On a match returns 1 and stores pointers to the
+ * parameter segments in buf (a copy of path with '/' cut to '\0'); params
+ * point into buf. buf must hold strlen(path) + 1 bytes.
+ */
+int route_match(const char *pattern, const char *path, char *buf,
+		const char **params, int max_params, int *nparams);
+
+/*
+ * Route req: 404 unknown path, 405 known path with another method, 401, 413,
+ * 415, 400 for a bad JSON body; only then the handler. The reply is in req->res.
+ */
+void router_dispatch(struct request *req);
+
+/* The table itself, for tests. */
+extern const struct route routes[];
+extern const size_t routes_count;
+
+#endif

@@ -1,0 +1,307 @@
+/* server.c: the FastCGI socket, the worker pool and each worker's accept loop */
+#include "server.h"
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "publish.h"
+#include "request.h"
+#include "router.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop_signal(int sig)
+{
+	stopping = 1;
+	/* Makes a blocked FCGX_Accept_r return instead of waiting for a client. */
+	FCGX_ShutdownPending();
+}
+
+static void on_child(int sig)
+{
+}
+
+static void install(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: accept() must see EINTR */
+	sigaction(sig, &sa, NULL);
+}
+
+/* The FastCGI stream behind req->read_body. */
+static long fcgi_read_body(struct request *req, char *buf, size_t len)
+{
+	FCGX_Request *fr = req->io;
+	int n;
+
+	if (len > 1 << 20)
+		len = 1 << 20;
+	n = FCGX_GetStr(buf, (int)len, fr->in);
+	return n < 0 ? -1 : n;
+}
+
+static const char *param(FCGX_Request *fr, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fr->envp);
+
+	return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static void write_response(FCGX_Request *fr, struct request *req)
+{
+	struct response *res = &req->res;
+	const char *body = NULL;
+	size_t len = 0;
+
+	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", res->status, status_text(res->status));
+	if (res->etag[0] != '\0')
+		FCGX_FPrintF(fr->out, "ETag: \"%s\"\r\nCache-Control: no-cache\r\n", res->etag);
+	else
+		FCGX_FPrintF(fr->out, "Cache-Control: no-store\r\n");
+	if (res->data_source != NULL)
+		FCGX_FPrintF(fr->out, "X-Data-Source: %s\r\n", res->data_source);
+	if (res->allow != NULL)
+		FCGX_FPrintF(fr->out, "Allow: %s\r\n", res->allow);
+	if (res->status == 304) {
+		FCGX_PutS("\r\n", fr->out);
+		return;
+	}
+	static const char raw_head[] = "{\"status\":\"success\",\"data\":";
+	int send_body = req->method == NULL || strcmp(req->method, "HEAD") != 0;
+
+	if (res->raw_data != NULL) {
+		len = strlen(raw_head) + strlen(res->raw_data) + 1;
+	} else if (res->body != NULL) {
+		body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(body);
+	}
+	FCGX_FPrintF(fr->out, "Content-Type: application/json; charset=utf-8\r\n"
+		     "Content-Length: %zu\r\n\r\n", len);
+	if (!send_body)
+		return;
+	if (res->raw_data != NULL) {
+		FCGX_PutS(raw_head, fr->out);
+		FCGX_PutS(res->raw_data, fr->out);
+		FCGX_PutChar('}', fr->out);
+	} else if (len > 0) {
+		FCGX_PutStr(body, (int)len, fr->out);
+	}
+}
+
+static void handle(FCGX_Request *fr)
+{
+	struct request req;
+	const char *len, *rid;
+
+	request_init(&req);
+	req.method = param(fr, "REQUEST_METHOD");
+	req.path = param(fr, "DOCUMENT_URI");
+	if (req.path == NULL)
+		req.path = param(fr, "SCRIPT_NAME");
+	req.query = param(fr, "QUERY_STRING");
+	req.content_type = param(fr, "CONTENT_TYPE");
+	req.authorization = param(fr, "HTTP_AUTHORIZATION");
+	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
+	len = param(fr, "CONTENT_LENGTH");
+	req.content_length = len ? strtol(len, NULL, 10) : -1;
+	rid = param(fr, "REQUEST_ID");
+	snprintf(req.id, sizeof req.id, "%.16s", rid ? rid : "-");
+	req.read_body = fcgi_read_body;
+	req.io = fr;
+	log_set_request_id(req.id);
+
+	if (req.method == NULL || req.path == NULL)
+		reply_error(&req, 400, "request line is incomplete");
+	else
+		router_dispatch(&req);
+	write_response(fr, &req);
+	FCGX_Finish_r(fr);
+
+	/* The client has its answer; the fan-out to the room does not delay it. */
+	if (req.res.publish_channel != NULL)
+		publish_send(req.res.publish_channel, req.res.publish_message);
+	request_free(&req);
+	log_set_request_id(NULL);
+}
+
+static void worker_main(int sock)
+{
+	FCGX_Request fr;
+
+	install(SIGTERM, on_stop_signal);
+	install(SIGINT, on_stop_signal);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	db_connect();
+	cache_connect();
+	publish_init();
+	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		handle(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	publish_cleanup();
+	cache_disconnect();
+	db_disconnect();
+	log_info("worker exits");
+	exit(0);
+}
+
+static pid_t spawn(int sock)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		worker_main(sock);
+	if (pid < 0)
+		log_error("fork: %s", strerror(errno));
+	return pid;
+}
+
+int server_run(void)
+{
+	int sock, alive = 0;
+	pid_t *pids;
+	sigset_t block, old;
+	time_t last_respawn = 0;
+	int quick_deaths = 0;
+
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return -1;
+	}
+	unlink(config.socket_path);
+	sock = FCGX_OpenSocket(config.socket_path, 1024);
+	if (sock < 0) {
+		log_error("cannot listen on %s", config.socket_path);
+		return -1;
+	}
+	/* nginx connects as whatever user its workers run as. */
+	chmod(config.socket_path, 0666);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	install(SIGTERM, on_stop_signal);
+	install(SIGINT, on_stop_signal);
+	install(SIGCHLD, on_child);
+	signal(SIGPIPE, SIG_IGN);
+
+	pids = calloc((size_t)config.workers, sizeof *pids);
+	if (pids == NULL)
+		fatal("out of memory");
+	for (int i = 0; i < config.workers; i++)
+		if ((pids[i] = spawn(sock)) > 0)
+			alive++;
+	log_info("listening on %s with %d workers", config.socket_path, alive);
+
+	while (!stopping) {
+		pid_t pid;
+		int status;
+
+		sigsuspend(&old);
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (int i = 0; i < config.workers; i++) {
+				if (pids[i] != pid)
+					continue;
+				pids[i] = 0;
+				alive--;
+				if (stopping)
+					break;
+				if (WIFSIGNALED(status))
+					log_error("worker %d killed by signal %d; restarting", (int)pid,
+						  WTERMSIG(status));
+				else
+					log_error("worker %d exited with %d; restarting", (int)pid,
+						  WEXITSTATUS(status));
+				/* A worker that dies at once every time must not spin the CPU. */
+				if (time(NULL) - last_respawn < 1 && ++quick_deaths > 10)
+					sleep(1);
+				else if (time(NULL) - last_respawn >= 1)
+					quick_deaths = 0;
+				last_respawn = time(NULL);
+				if ((pids[i] = spawn(sock)) > 0)
+					alive++;
+			}
+		}
+	}
+
+	log_info("shutting down: letting %d workers finish their requests", alive);
+	for (int i = 0; i < config.workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (time_t deadline = time(NULL) + 30; alive > 0;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid > 0) {
+			for (int i = 0; i < config.workers; i++)
+				if (pids[i] == pid)
+					pids[i] = 0, alive--;
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD)
+			break;
+		if (time(NULL) > deadline) {
+			log_warn("workers did not stop in 30 s; killing them");
+			for (int i = 0; i < config.workers; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			deadline = time(NULL) + 5;
+		}
+		usleep(20000);
+	}
+	free(pids);
+	close(sock);
+	unlink(config.socket_path);
+	log_info("stopped");
+	return 0;
+}
