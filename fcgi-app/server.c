@@ -86,37 +86,47 @@ static const char *status_text(int status)
 	}
 }
 
+/*
+ * Headers are formatted here with snprintf: libfcgi's own FCGX_FPrintF knows
+ * only a subset of printf conversions (no %zu).
+ */
 static void write_response(FCGX_Request *fr, struct request *req)
 {
+	static const char raw_head[] = "{\"status\":\"success\",\"data\":";
 	struct response *res = &req->res;
 	const char *body = NULL;
 	size_t len = 0;
+	char head[512];
+	int n, send_body = req->method == NULL || strcmp(req->method, "HEAD") != 0;
 
-	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", res->status, status_text(res->status));
-	if (res->etag[0] != '\0')
-		FCGX_FPrintF(fr->out, "ETag: \"%s\"\r\nCache-Control: no-cache\r\n", res->etag);
-	else
-		FCGX_FPrintF(fr->out, "Cache-Control: no-store\r\n");
-	if (res->data_source != NULL)
-		FCGX_FPrintF(fr->out, "X-Data-Source: %s\r\n", res->data_source);
-	if (res->allow != NULL)
-		FCGX_FPrintF(fr->out, "Allow: %s\r\n", res->allow);
+	if (res->status != 304) {
+		if (res->raw_data != NULL) {
+			len = strlen(raw_head) + strlen(res->raw_data) + 1;
+		} else if (res->body != NULL) {
+			body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+			len = strlen(body);
+		}
+	}
+	n = snprintf(head, sizeof head, "Status: %d %s\r\n%s%s%s%s%s%s%s%s%s",
+		     res->status, status_text(res->status),
+		     res->etag[0] ? "ETag: \"" : "", res->etag, res->etag[0] ? "\"\r\n" : "",
+		     res->etag[0] ? "Cache-Control: no-cache\r\n" : "Cache-Control: no-store\r\n",
+		     res->data_source ? "X-Data-Source: " : "", res->data_source ? res->data_source : "",
+		     res->data_source ? "\r\n" : "",
+		     res->allow ? "Allow: " : "", res->allow ? res->allow : "");
+	if (n < 0 || (size_t)n >= sizeof head)
+		n = snprintf(head, sizeof head, "Status: %d %s\r\n", res->status, status_text(res->status));
+	FCGX_PutStr(head, n, fr->out);
+	if (res->allow)
+		FCGX_PutS("\r\n", fr->out);
 	if (res->status == 304) {
 		FCGX_PutS("\r\n", fr->out);
 		return;
 	}
-	static const char raw_head[] = "{\"status\":\"success\",\"data\":";
-	int send_body = req->method == NULL || strcmp(req->method, "HEAD") != 0;
-
-	if (res->raw_data != NULL) {
-		len = strlen(raw_head) + strlen(res->raw_data) + 1;
-	} else if (res->body != NULL) {
-		body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
-		len = strlen(body);
-	}
-	FCGX_FPrintF(fr->out, "Content-Type: application/json; charset=utf-8\r\n"
+	n = snprintf(head, sizeof head, "Content-Type: application/json; charset=utf-8\r\n"
 		     "Content-Length: %zu\r\n\r\n", len);
+	FCGX_PutStr(head, n, fr->out);
 	if (!send_body)
 		return;
 	if (res->raw_data != NULL) {
