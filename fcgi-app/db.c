@@ -23,7 +23,7 @@ static int try_connect(void)
 {
 	static const char *const keys[] = { "connect_timeout", "application_name", NULL };
 	static const char *const values[] = { "2", "queued-fcgi", NULL };
-	struct timespec now;
+	struct timespec now, done;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (conn == NULL && before(&now, &next_attempt))
@@ -37,7 +37,14 @@ static int try_connect(void)
 			 conn ? PQerrorMessage(conn) : "out of memory");
 		PQfinish(conn);
 		conn = NULL;
-		next_attempt = now;
+		/*
+		 * A refused connection costs nothing to retry; a slow one (a host that
+		 * does not answer) would stall every request, so those back off.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &done);
+		if ((done.tv_sec - now.tv_sec) * 1000 + (done.tv_nsec - now.tv_nsec) / 1000000 < 50)
+			return -1;
+		next_attempt = done;
 		next_attempt.tv_nsec += RECONNECT_BACKOFF_MS * 1000000L;
 		if (next_attempt.tv_nsec >= 1000000000L) {
 			next_attempt.tv_sec++;

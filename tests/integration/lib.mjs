@@ -1,0 +1,162 @@
+// lib.mjs: helpers for the black-box tests: HTTP, EventSource, WebSocket and
+// the stack's own services, all against the private stack `./dev test` started.
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import WebSocket from 'ws';
+import assert from 'node:assert/strict';
+
+export const BASE = process.env.QUEUED_URL;
+export const DATA = process.env.QUEUED_DATA;
+export const ROOT = process.env.QUEUED_ROOT;
+if (!BASE || !DATA || !ROOT) throw new Error('run through ./dev test (QUEUED_URL, QUEUED_DATA, QUEUED_ROOT)');
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** One HTTP request; body objects are sent as JSON, strings as they are. */
+export async function api(method, path, { body, token, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+    if (!('content-type' in h)) h['content-type'] = 'application/json';
+  }
+  const res = await fetch(BASE + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Asserts the one error shape of the API. */
+export function assertFail(res, status) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.equal(res.headers.get('content-type'), JSON_TYPE);
+  assert.equal(res.json?.status, status >= 500 ? 'error' : 'fail', res.text);
+  assert.equal(typeof res.json.message, 'string');
+  assert.ok(res.json.message.length > 0);
+}
+
+export function assertOk(res, status = 200) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.equal(res.headers.get('content-type'), JSON_TYPE);
+  assert.equal(res.json?.status, 'success', res.text);
+  return res.json.data;
+}
+
+let guestCounter = 0;
+export async function newGuest(name = `guest${++guestCounter}`) {
+  const data = assertOk(await api('POST', '/guests', { body: { name } }), 201);
+  return { id: data.guestId, name: data.name, token: data.token };
+}
+
+export async function newRoom(host, name = 'Test room') {
+  return assertOk(await api('POST', '/rooms', { token: host.token, body: { name } }), 201).room;
+}
+
+export async function songIds() {
+  const data = assertOk(await api('GET', '/songs'));
+  return data.songs.map((s) => s.id);
+}
+
+export async function addEntry(code, who, songId) {
+  return assertOk(await api('POST', `/rooms/${code}/queue`, { token: who.token, body: { songId } }), 201);
+}
+
+export async function vote(code, entryId, who, value) {
+  return api('PUT', `/rooms/${code}/queue/${entryId}/vote`, { token: who.token, body: { value } });
+}
+
+export async function queue(code, headers = {}) {
+  const res = await api('GET', `/rooms/${code}/queue`, { headers });
+  return res;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn until it returns a truthy value or the time is up. */
+export async function until(fn, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** An EventSource client: collects {id, data} events; Last-Event-ID optional. */
+export function sse(path, { lastEventId } = {}) {
+  const events = [];
+  const headers = { accept: 'text/event-stream' };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  let buf = '';
+  let ready;
+  const opened = new Promise((resolve, reject) => { ready = { resolve, reject }; });
+  const req = http.get(BASE + path, { headers }, (res) => {
+    if (res.statusCode !== 200) { ready.reject(new Error(`SSE status ${res.statusCode}`)); return; }
+    ready.resolve(res);
+    res.setEncoding('utf8');
+    res.on('data', (chunk) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const ev = { id: undefined, data: [] };
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const c = line.indexOf(':');
+          const field = c < 0 ? line : line.slice(0, c);
+          const value = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
+          if (field === 'id') ev.id = value;
+          else if (field === 'data') ev.data.push(value);
+        }
+        if (ev.data.length) events.push({ id: ev.id, data: JSON.parse(ev.data.join('\n')) });
+      }
+    });
+  });
+  req.on('error', (e) => ready.reject(e));
+  return {
+    events,
+    opened,
+    close() { req.destroy(); },
+    async waitFor(pred, ms = 5000) { return until(() => events.find(pred), ms, 'an SSE message'); },
+  };
+}
+
+/** A WebSocket subscriber on the same URL. */
+export function ws(path, { lastEventId } = {}) {
+  const url = BASE.replace(/^http/, 'ws') + path + (lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : '');
+  const sock = new WebSocket(url);
+  const messages = [];
+  sock.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  const opened = new Promise((resolve, reject) => { sock.once('open', resolve); sock.once('error', reject); });
+  return {
+    messages,
+    opened,
+    close() { sock.terminate(); },
+    async waitFor(pred, ms = 5000) { return until(() => messages.find(pred), ms, 'a WebSocket message'); },
+  };
+}
+
+/** Start or stop one service of the test stack (postgres, redis, workers, nginx). */
+export function service(action, name) {
+  execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** nchan's subscriber count for a room channel, asked on the publisher socket. */
+export function subscriberCount(code) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: process.env.QUEUED_PUB_SOCKET, path: `/pub/rooms/${code}`, method: 'GET', headers: { accept: 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => {
+        if (res.statusCode === 404) resolve(0);
+        else { try { resolve(JSON.parse(body).subscribers); } catch (e) { reject(e); } }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,144 @@
+// resilience.test.mjs: the cache, Redis and PostgreSQL going away, dying workers, graceful stop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, queue, service, until, sleep, DATA } from './lib.mjs';
+
+async function roomWithEntry() {
+  const host = await newGuest();
+  const room = await newRoom(host);
+  const [song] = await songIds();
+  const { entry } = await addEntry(room.code, host, song);
+  return { host, room, entry };
+}
+
+test('queue reads: database then cache; ETag is the revision; If-None-Match gives 304', async () => {
+  const { room, entry } = await roomWithEntry();
+  let r = await queue(room.code);
+  const first = assertOk(r);
+  assert.equal(r.headers.get('etag'), `"${first.revision}"`);
+  assert.equal(r.headers.get('x-data-source'), 'database');
+  r = await queue(room.code);
+  assert.equal(r.headers.get('x-data-source'), 'cache');
+  assert.deepEqual(assertOk(r), first);
+  r = await queue(room.code, { 'if-none-match': `"${first.revision}"` });
+  assert.equal(r.status, 304);
+  assert.equal(r.text, '');
+
+  // After a vote the next read shows the new revision, never the cached one.
+  const d = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
+  r = await queue(room.code, { 'if-none-match': `"${first.revision}"` });
+  const after = assertOk(r);
+  assert.equal(after.revision, d.revision);
+  assert.equal(after.entries[0].score, 1);
+  assert.equal(r.headers.get('etag'), `"${d.revision}"`);
+});
+
+test('reads racing writes never leave the cache behind the database', async () => {
+  const { room, entry } = await roomWithEntry();
+  const voters = await Promise.all(Array.from({ length: 40 }, () => newGuest()));
+  const reads = [];
+  const writes = voters.map(async (v) => {
+    reads.push(queue(room.code));
+    const d = assertOk(await vote(room.code, entry.id, v, 1));
+    reads.push(queue(room.code));
+    return d.revision;
+  });
+  const revs = await Promise.all(writes);
+  await Promise.all(reads);
+  const last = Math.max(...revs);
+  // Read twice: the first may fill the cache, the second must come from it. Both current.
+  for (let i = 0; i < 2; i++) {
+    const q = assertOk(await queue(room.code));
+    assert.equal(q.revision, last);
+    assert.equal(q.entries[0].score, 40);
+  }
+});
+
+test('with Redis stopped, reads come from PostgreSQL and votes still succeed; then the cache returns', async () => {
+  const { room, entry } = await roomWithEntry();
+  assertOk(await queue(room.code));
+  service('stop', 'redis');
+  try {
+    let r = await queue(room.code);
+    assertOk(r);
+    assert.equal(r.headers.get('x-data-source'), 'database');
+    const d = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
+    r = await queue(room.code);
+    const q = assertOk(r);
+    assert.equal(q.revision, d.revision);
+    assert.equal(q.entries[0].score, 1);
+    const added = await addEntry(room.code, await newGuest(), (await songIds())[3]);
+    assert.equal(added.revision, d.revision + 1);
+  } finally {
+    service('start', 'redis');
+  }
+  // Back: after the reconnect back-off, reads are cached again and current.
+  const d2 = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
+  await until(async () => (await queue(room.code)).headers.get('x-data-source') === 'cache', 10000, 'the cache');
+  const q = assertOk(await queue(room.code));
+  assert.equal(q.revision, d2.revision);
+  assert.equal(q.entries[0].score, 2);
+});
+
+test('with PostgreSQL stopped, requests get 503 in JSON; after it returns, the same workers serve again', async () => {
+  const { room, entry } = await roomWithEntry();
+  const voter = await newGuest();
+  service('stop', 'postgres');
+  try {
+    assertFail(await vote(room.code, entry.id, voter, 1), 503);
+    assertFail(await api('GET', '/songs'), 503);
+    assertFail(await queue(room.code), 503);
+  } finally {
+    service('start', 'postgres');
+  }
+  await until(async () => (await vote(room.code, entry.id, voter, 1)).status === 200, 10000, 'PostgreSQL back');
+  const q = assertOk(await queue(room.code));
+  assert.equal(q.entries[0].score, 1);
+});
+
+function workerPids() {
+  const master = fs.readFileSync(`${DATA}/run/queued.pid`, 'utf8').trim();
+  const out = execFileSync('pgrep', ['-P', master], { encoding: 'utf8' }).trim();
+  return { master, children: out.split('\n').filter(Boolean) };
+}
+
+test('a worker that dies is replaced, and requests keep being served', async () => {
+  const before = workerPids();
+  assert.ok(before.children.length >= 1);
+  process.kill(Number(before.children[0]), 'SIGKILL');
+  await until(() => {
+    const now = workerPids();
+    return now.children.length === before.children.length && !now.children.includes(before.children[0]);
+  }, 5000, 'a replacement worker');
+  for (let i = 0; i < 20; i++) assertOk(await queue((await roomWithEntry()).room.code));
+});
+
+test('SIGTERM lets an in-flight vote finish, then the pool stops', async () => {
+  const { room, entry } = await roomWithEntry();
+  const voter = await newGuest();
+  // Hold the entry's row lock so the vote is still running inside a worker when SIGTERM arrives.
+  const psql = spawn('psql', ['-X', '-q', '-h', `${DATA}/run/pg`, '-U', 'queued', '-d', 'queued'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  psql.stdout.on('data', (c) => { out += c; });
+  psql.stdin.write(`BEGIN; SELECT 'locked' FROM queue_entries WHERE id = ${entry.id} FOR UPDATE;\n`);
+  await until(() => out.includes('locked'), 5000, 'the row lock');
+
+  const pending = vote(room.code, entry.id, voter, 1);
+  await sleep(300);
+  const { master } = workerPids();
+  process.kill(Number(master), 'SIGTERM');
+  await sleep(300);
+  psql.stdin.write('COMMIT;\n\\q\n');
+  const res = await pending;
+  try {
+    const d = assertOk(res);
+    assert.equal(d.score, 1);
+    await until(() => { try { process.kill(Number(master), 0); return false; } catch { return true; } }, 10000, 'the pool to stop');
+  } finally {
+    service('start', 'workers');
+  }
+  const q = assertOk(await queue(room.code));
+  assert.equal(q.entries[0].score, 1);
+});
