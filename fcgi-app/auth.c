@@ -173,6 +173,11 @@ int auth_identify(const char *authorization, struct identity *who, const char **
 	*why = "token does not identify a guest or a user";
 	if (copy_claim(claims, "id", who->id, sizeof who->id) != 0)
 		goto out;
+	/* A refresh token is never a credential for a request. */
+	if (json_object_object_get_ex(claims, "typ", &v) &&
+	    strcmp(json_object_get_string(v), "access") != 0 &&
+	    strcmp(json_object_get_string(v), "guest") != 0)
+		goto out;
 	if (json_object_object_get_ex(claims, "guest", &v) && json_object_get_boolean(v)) {
 		if (strncmp(who->id, "guest-", 6) != 0 ||
 		    copy_claim(claims, "name", who->name, sizeof who->name) != 0)
@@ -202,9 +207,81 @@ char *auth_guest_token(const char *guest_id, const char *name)
 	json_object_object_add(claims, "id", json_object_new_string(guest_id));
 	json_object_object_add(claims, "name", json_object_new_string(name));
 	json_object_object_add(claims, "guest", json_object_new_boolean(1));
+	json_object_object_add(claims, "typ", json_object_new_string("guest"));
 	json_object_object_add(claims, "iat", json_object_new_int64(now));
 	json_object_object_add(claims, "exp", json_object_new_int64(now + config.guest_token_age));
 	token = jwt_sign(claims, config.access_token_key);
 	json_object_put(claims);
 	return token;
+}
+
+char *auth_access_token(const char *user_id, const char *name)
+{
+	struct json_object *claims = json_object_new_object();
+	long now = (long)time(NULL);
+	char *token;
+
+	json_object_object_add(claims, "id", json_object_new_string(user_id));
+	json_object_object_add(claims, "name", json_object_new_string(name));
+	json_object_object_add(claims, "typ", json_object_new_string("access"));
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "exp", json_object_new_int64(now + config.access_token_age));
+	token = jwt_sign(claims, config.access_token_key);
+	json_object_put(claims);
+	return token;
+}
+
+char *auth_refresh_token(const char *user_id)
+{
+	struct json_object *claims = json_object_new_object();
+	unsigned char nonce[12];
+	char jti[sizeof nonce * 2 + 1];
+	char *token;
+
+	randombytes_buf(nonce, sizeof nonce);
+	sodium_bin2hex(jti, sizeof jti, nonce, sizeof nonce);
+	json_object_object_add(claims, "id", json_object_new_string(user_id));
+	json_object_object_add(claims, "typ", json_object_new_string("refresh"));
+	json_object_object_add(claims, "jti", json_object_new_string(jti));
+	json_object_object_add(claims, "iat", json_object_new_int64((long)time(NULL)));
+	json_object_object_add(claims, "exp", json_object_new_int64((long)time(NULL) + config.refresh_token_age));
+	token = jwt_sign(claims, config.refresh_token_key);
+	json_object_put(claims);
+	return token;
+}
+
+int auth_verify_refresh_token(const char *token, char *user_id, size_t cap)
+{
+	const char *why;
+	struct json_object *claims = jwt_verify(token, config.refresh_token_key, (long)time(NULL), &why);
+	struct json_object *v;
+	int rc = -1;
+
+	if (claims == NULL)
+		return -1;
+	if (json_object_object_get_ex(claims, "typ", &v) &&
+	    strcmp(json_object_get_string(v), "refresh") == 0 &&
+	    copy_claim(claims, "id", user_id, cap) == 0 && strncmp(user_id, "user-", 5) == 0)
+		rc = 0;
+	json_object_put(claims);
+	return rc;
+}
+
+char *auth_hash_password(const char *password)
+{
+	char *hash = malloc(crypto_pwhash_STRBYTES);
+
+	if (hash == NULL)
+		return NULL;
+	if (crypto_pwhash_str_alg(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				  crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		free(hash);
+		return NULL;
+	}
+	return hash;
+}
+
+int auth_check_password(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }

@@ -30,4 +30,26 @@ int auth_identify(const char *authorization, struct identity *who, const char **
 /* A signed guest token for id and name, valid for GUEST_TOKEN_AGE. Caller frees. */
 char *auth_guest_token(const char *guest_id, const char *name);
 
+/* An access token for a user (name: the display name), valid ACCESS_TOKEN_AGE. Caller frees. */
+char *auth_access_token(const char *user_id, const char *name);
+
+/*
+ * A refresh token for a user, signed with REFRESH_TOKEN_KEY. Each carries a
+ * random jti, so two issued in the same second differ. Caller frees.
+ */
+char *auth_refresh_token(const char *user_id);
+
+/*
+ * Verify a refresh token's signature and kind; on success copies the user id
+ * into user_id (cap bytes) and returns 0. Whether it is still valid (not
+ * revoked) is the database's to say.
+ */
+int auth_verify_refresh_token(const char *token, char *user_id, size_t cap);
+
+/* argon2id hash string of password for storage, or NULL. Caller frees. */
+char *auth_hash_password(const char *password);
+
+/* 1 when password matches the stored hash, else 0. */
+int auth_check_password(const char *hash, const char *password);
+
 #endif

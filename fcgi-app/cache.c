@@ -1,4 +1,4 @@
-/* cache.c: the Redis cache of room queue snapshots (never the only copy) */
+/* cache.c: versioned Redis cache entries (never the only copy of anything) */
 #include "cache.h"
 #include "config.h"
 #include "log.h"
@@ -13,32 +13,33 @@
 static redisContext *ctx;
 static time_t retry_after; /* seconds; no reconnect attempts before it */
 
-#define SNAPSHOT_TTL "3600"
-#define KEY_PREFIX "queued:queue:"
+#define TOMBSTONE_TTL "3600"
+#define KEY_PREFIX "queued:"
+#define KEY_MAX 96
 
 /* Invalidations that could not reach Redis, replayed on the next connection. */
 #define PENDING_MAX 64
 static struct {
-	char code[16];
-	long long revision;
+	char key[KEY_MAX];
+	long long version;
 } pending[PENDING_MAX];
 static int npending;
 static int pending_overflow; /* too many to remember: drop every snapshot instead */
 
-/* KEYS[1] = snapshot hash; ARGV = revision, body, ttl. Stores only if not older. */
+/* KEYS[1] = entry hash; ARGV = version, body, meta, ttl. Stores only if not older. */
 static const char put_script[] =
 	"local cur = redis.call('HGET', KEYS[1], 'rev')\n"
 	"if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end\n"
-	"redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'body', ARGV[2])\n"
-	"redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+	"redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'body', ARGV[2], 'meta', ARGV[3])\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
 	"return 1\n";
 
-/* KEYS[1] = snapshot hash; ARGV = revision, ttl. Forgets older snapshots. */
+/* KEYS[1] = entry hash; ARGV = version, ttl. Forgets older snapshots. */
 static const char invalidate_script[] =
 	"local cur = redis.call('HGET', KEYS[1], 'rev')\n"
 	"if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end\n"
 	"redis.call('HSET', KEYS[1], 'rev', ARGV[1])\n"
-	"redis.call('HDEL', KEYS[1], 'body')\n"
+	"redis.call('HDEL', KEYS[1], 'body', 'meta')\n"
 	"redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
 	"return 1\n";
 
@@ -66,12 +67,12 @@ static void replay_pending(void)
 		return;
 	}
 	while (npending > 0) {
-		char key[64], rev[32];
+		char key[KEY_MAX + 8], rev[32];
 		redisReply *r;
 
-		snprintf(key, sizeof key, KEY_PREFIX "%s", pending[npending - 1].code);
-		snprintf(rev, sizeof rev, "%lld", pending[npending - 1].revision);
-		r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, SNAPSHOT_TTL);
+		snprintf(key, sizeof key, KEY_PREFIX "%s", pending[npending - 1].key);
+		snprintf(rev, sizeof rev, "%lld", pending[npending - 1].version);
+		r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, TOMBSTONE_TTL);
 		if (r == NULL)
 			return;
 		freeReplyObject(r);
@@ -137,21 +138,25 @@ void cache_disconnect(void)
 	ctx = NULL;
 }
 
-enum cache_result cache_get_queue(const char *room_code, char **body, long long *revision)
+enum cache_result cache_get(const char *key, char **body, char **meta, long long *version)
 {
 	redisReply *r;
 	enum cache_result result = CACHE_MISS;
 
 	*body = NULL;
+	if (meta != NULL)
+		*meta = NULL;
 	if (ensure_connection() != 0)
 		return CACHE_DOWN;
-	r = command("HMGET " KEY_PREFIX "%s rev body", room_code);
+	r = command("HMGET " KEY_PREFIX "%s rev body meta", key);
 	if (r == NULL)
 		return ctx == NULL ? CACHE_DOWN : CACHE_MISS;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
-		*revision = strtoll(r->element[0]->str, NULL, 10);
+		*version = strtoll(r->element[0]->str, NULL, 10);
 		*body = strdup(r->element[1]->str);
+		if (meta != NULL && r->element[2]->type == REDIS_REPLY_STRING && r->element[2]->len > 0)
+			*meta = strdup(r->element[2]->str);
 		if (*body != NULL)
 			result = CACHE_HIT;
 	}
@@ -159,50 +164,51 @@ enum cache_result cache_get_queue(const char *room_code, char **body, long long 
 	return result;
 }
 
-void cache_put_queue(const char *room_code, long long revision, const char *body)
+void cache_put(const char *key, long long version, const char *body, const char *meta, int ttl)
 {
-	char key[64], rev[32];
+	char full[KEY_MAX + 8], rev[32], ttl_text[16];
 	redisReply *r;
 
-	if (ensure_connection() != 0)
+	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
 		return;
-	snprintf(key, sizeof key, KEY_PREFIX "%s", room_code);
-	snprintf(rev, sizeof rev, "%lld", revision);
-	r = command("EVAL %s 1 %s %s %s %s", put_script, key, rev, body, SNAPSHOT_TTL);
+	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(rev, sizeof rev, "%lld", version);
+	snprintf(ttl_text, sizeof ttl_text, "%d", ttl);
+	r = command("EVAL %s 1 %s %s %s %s %s", put_script, full, rev, body, meta ? meta : "", ttl_text);
 	if (r != NULL)
 		freeReplyObject(r);
 }
 
-static void remember(const char *room_code, long long revision)
+static void remember(const char *key, long long version)
 {
 	for (int i = 0; i < npending; i++)
-		if (strcmp(pending[i].code, room_code) == 0) {
-			if (pending[i].revision < revision)
-				pending[i].revision = revision;
+		if (strcmp(pending[i].key, key) == 0) {
+			if (pending[i].version < version)
+				pending[i].version = version;
 			return;
 		}
-	if (npending == PENDING_MAX || strlen(room_code) >= sizeof pending[0].code) {
+	if (npending == PENDING_MAX || strlen(key) >= sizeof pending[0].key) {
 		pending_overflow = 1;
 		return;
 	}
-	snprintf(pending[npending].code, sizeof pending[0].code, "%s", room_code);
-	pending[npending++].revision = revision;
+	snprintf(pending[npending].key, sizeof pending[0].key, "%s", key);
+	pending[npending++].version = version;
 }
 
-void cache_invalidate_queue(const char *room_code, long long revision)
+void cache_invalidate(const char *key, long long version)
 {
-	char key[64], rev[32];
+	char full[KEY_MAX + 8], rev[32];
 	redisReply *r;
 
-	snprintf(key, sizeof key, KEY_PREFIX "%s", room_code);
-	snprintf(rev, sizeof rev, "%lld", revision);
+	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(rev, sizeof rev, "%lld", version);
 	if (ensure_connection() != 0) {
-		remember(room_code, revision);
+		remember(key, version);
 		return;
 	}
-	r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, SNAPSHOT_TTL);
+	r = command("EVAL %s 1 %s %s %s", invalidate_script, full, rev, TOMBSTONE_TTL);
 	if (r == NULL) {
-		remember(room_code, revision);
+		remember(key, version);
 		return;
 	}
 	freeReplyObject(r);

@@ -1,30 +1,38 @@
-/* cache.h: the Redis cache of room queue snapshots (never the only copy) */
+/* cache.h: versioned Redis cache entries (never the only copy of anything) */
 #ifndef QUEUED_CACHE_H
 #define QUEUED_CACHE_H
 
 enum cache_result { CACHE_HIT, CACHE_MISS, CACHE_DOWN };
+
+/*
+ * Every entry is a snapshot of something in PostgreSQL that has a version
+ * moved by each write in the write's own transaction (a room's revision, a
+ * playlist's version, an album's likes_version). The version is what keeps a
+ * slow reader from storing a snapshot older than a write it raced with.
+ * Keys are short names such as "queue:ABCDEF"; a prefix is added here.
+ */
 
 /* Connect now; failure is not fatal, every call degrades to a miss. */
 void cache_connect(void);
 void cache_disconnect(void);
 
 /*
- * The cached queue snapshot of a room: on CACHE_HIT *body is a malloc'd JSON
- * text the caller frees and *revision its room revision.
+ * On CACHE_HIT *body (and *meta, when meta is not NULL; it may be NULL if none
+ * was stored) are malloc'd strings the caller frees, *version the snapshot's.
  */
-enum cache_result cache_get_queue(const char *room_code, char **body, long long *revision);
+enum cache_result cache_get(const char *key, char **body, char **meta, long long *version);
 
 /*
- * Store a snapshot read from PostgreSQL at revision, unless the cache already
- * knows a newer revision: a read that raced a write never stores stale data.
+ * Store a snapshot read at version, unless the cache already knows a newer
+ * version. meta may be NULL. ttl in seconds.
  */
-void cache_put_queue(const char *room_code, long long revision, const char *body);
+void cache_put(const char *key, long long version, const char *body, const char *meta, int ttl);
 
 /*
- * After a committed write at revision: drop any older snapshot and remember the
- * revision so a slower reader cannot store an older one. A failed call is
- * remembered and retried on the next connection.
+ * After a committed write at version: forget any older snapshot and remember
+ * the version so a slower reader cannot store an older one. A call that
+ * cannot reach Redis is remembered and replayed on the next connection.
  */
-void cache_invalidate_queue(const char *room_code, long long revision);
+void cache_invalidate(const char *key, long long version);
 
 #endif

@@ -94,7 +94,9 @@ void config_from_env(void)
 	config.access_token_key = env_str("ACCESS_TOKEN_KEY", NULL);
 	config.refresh_token_key = env_str("REFRESH_TOKEN_KEY", NULL);
 	config.access_token_age = env_long("ACCESS_TOKEN_AGE", 1800);
+	config.refresh_token_age = env_long("REFRESH_TOKEN_AGE", 14L * 24 * 3600);
 	config.guest_token_age = env_long("GUEST_TOKEN_AGE", 30L * 24 * 3600);
+	config.public_base_url = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
 	config.log_level = env_str("LOG_LEVEL", "info");
 }
 

@@ -15,7 +15,9 @@ struct config {
 	const char *access_token_key; /* ACCESS_TOKEN_KEY: HS256 secret of access and guest tokens */
 	const char *refresh_token_key;/* REFRESH_TOKEN_KEY */
 	long access_token_age;        /* ACCESS_TOKEN_AGE: seconds */
+	long refresh_token_age;       /* REFRESH_TOKEN_AGE: seconds */
 	long guest_token_age;         /* GUEST_TOKEN_AGE: seconds */
+	const char *public_base_url;  /* PUBLIC_BASE_URL: absolute URLs handed to clients */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
 };
 

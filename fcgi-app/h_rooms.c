@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define QUEUE_TTL 3600 /* seconds; every write invalidates sooner */
+
 DB_STMT(room_insert, 5,
 	"INSERT INTO rooms (id, code, name, host_id, host_name) VALUES ($1, $2, $3, $4, $5)"
 	" RETURNING id, code, name, revision, host_id, host_name, iso_time(created_at)");
@@ -216,7 +218,8 @@ void queue_get(struct request *req)
 
 	if (code == NULL)
 		return;
-	cr = cache_get_queue(code, &cached, &revision);
+	const char *key = req_printf(req, "queue:%s", code);
+	cr = cache_get(key, &cached, NULL, &revision);
 	if (cr == CACHE_HIT) {
 		req->res.data_source = "cache";
 		snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
@@ -254,7 +257,7 @@ void queue_get(struct request *req)
 	const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (cr == CACHE_MISS)
-		cache_put_queue(code, revision, text);
+		cache_put(key, revision, text, NULL, QUEUE_TTL);
 	req->res.data_source = "database";
 	snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
 	if (etag_matches(req->if_none_match, revision))
@@ -296,7 +299,7 @@ void queue_add(struct request *req)
 		goto out;
 	}
 	revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	cache_invalidate_queue(code, revision);
+	cache_invalidate(req_printf(req, "queue:%s", code), revision);
 
 	struct json_object *entry = entry_json(
 		db_value(res, 0, 1), song_id, db_value(res, 0, 4), db_value(res, 0, 5),
@@ -354,7 +357,7 @@ void queue_vote(struct request *req)
 	long long entry = strtoll(entry_id, NULL, 10);
 
 	if (strcmp(status, "ok") == 0) {
-		cache_invalidate_queue(code, revision);
+		cache_invalidate(req_printf(req, "queue:%s", code), revision);
 		msg = json_object_new_object();
 		json_object_object_add(msg, "type", json_object_new_string("vote"));
 		json_object_object_add(msg, "revision", json_object_new_int64(revision));

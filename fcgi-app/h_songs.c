@@ -1,7 +1,14 @@
 /* h_songs.c: the song catalog */
+#include "cache.h"
 #include "db.h"
 #include "handlers.h"
+#include "ids.h"
+#include "jsonutil.h"
 #include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Empty filters match everything; strpos needs no escaping of % or _. */
 DB_STMT(songs_search_stmt, 2,
@@ -35,5 +42,164 @@ void songs_search(struct request *req)
 	data = json_object_new_object();
 	json_object_object_add(data, "songs", songs);
 	reply_data(req, 200, data);
+	PQclear(res);
+}
+
+DB_STMT(song_insert, 7,
+	"INSERT INTO songs (id, title, year, genre, performer, duration, album_id)"
+	" SELECT $1, $2, $3::integer, $4, $5, $6::integer, $7"
+	"  WHERE $7::text IS NULL OR EXISTS (SELECT 1 FROM albums WHERE id = $7)"
+	" RETURNING id");
+
+DB_STMT(song_by_id, 1,
+	"SELECT id, title, year, performer, genre, duration, album_id,"
+	"       iso_time(inserted_at), iso_time(updated_at)"
+	"  FROM songs WHERE id = $1");
+
+/* The song and the snapshots that show it change together. */
+DB_STMT(song_update, 7,
+	"WITH s AS ("
+	"  UPDATE songs SET title = $2, year = $3::integer, genre = $4, performer = $5,"
+	"         duration = $6::integer, album_id = $7, updated_at = now()"
+	"   WHERE id = $1 AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM albums WHERE id = $7))"
+	"  RETURNING id)"
+	" SELECT (SELECT count(*) FROM s), EXISTS (SELECT 1 FROM songs WHERE id = $1), t.key, t.version"
+	"   FROM (SELECT 1) one LEFT JOIN song_touch($1) t ON EXISTS (SELECT 1 FROM s)");
+
+DB_STMT(song_delete, 1,
+	"WITH t AS (SELECT key, version FROM song_touch($1)),"
+	"     d AS (DELETE FROM songs WHERE id = $1 RETURNING id)"
+	" SELECT (SELECT count(*) FROM d), t.key, t.version FROM (SELECT 1) one LEFT JOIN t ON true");
+
+/* Validated song body of POST and PUT, as statement text parameters 2..7. */
+static int song_body_or_reply(struct request *req, const char *params[7], char year[16], char duration[16])
+{
+	const char *title, *genre, *performer, *album_id;
+	int64_t y, d;
+	int has_duration;
+
+	if (json_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
+	    json_int_or_reply(req, req->json, "year", 0, 9999, &y) != 0 ||
+	    json_string_or_reply(req, req->json, "genre", 1, 100, &genre) != 0 ||
+	    json_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
+	    json_opt_int_or_reply(req, req->json, "duration", 0, 86400, &d, &has_duration) != 0 ||
+	    json_opt_string_or_reply(req, req->json, "albumId", 1, 100, &album_id) != 0)
+		return -1;
+	snprintf(year, 16, "%lld", (long long)y);
+	snprintf(duration, 16, "%lld", (long long)d);
+	params[1] = title;
+	params[2] = year;
+	params[3] = genre;
+	params[4] = performer;
+	params[5] = has_duration ? duration : NULL;
+	params[6] = album_id;
+	return 0;
+}
+
+/* POST /songs {title, year, genre, performer, duration?, albumId?} -> 201 {songId} */
+void songs_create(struct request *req)
+{
+	const char *params[7];
+	char year[16], duration[16], id[40];
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (song_body_or_reply(req, params, year, duration) != 0)
+		return;
+	ids_random("song", id, sizeof id);
+	params[0] = id;
+	r = db_exec(&song_insert, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "album not found");
+	} else {
+		struct json_object *data = json_object_new_object();
+
+		json_object_object_add(data, "songId", json_object_new_string(id));
+		reply_message(req, 201, "song added", data);
+	}
+	PQclear(res);
+}
+
+/* GET /songs/{id} -> {song: {id, title, year, performer, genre, duration, albumId, insertedAt, updatedAt}} */
+void songs_get(struct request *req)
+{
+	const char *params[] = { req->params[0] };
+	PGresult *res = NULL;
+	enum db_result r = db_exec(&song_by_id, params, &res);
+
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "song not found");
+	} else {
+		struct json_object *song = json_object_new_object(), *data = json_object_new_object();
+
+		json_object_object_add(song, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+		json_object_object_add(song, "title", json_object_new_string(PQgetvalue(res, 0, 1)));
+		json_object_object_add(song, "year", json_object_new_int(atoi(PQgetvalue(res, 0, 2))));
+		json_object_object_add(song, "performer", json_object_new_string(PQgetvalue(res, 0, 3)));
+		json_object_object_add(song, "genre", json_object_new_string(PQgetvalue(res, 0, 4)));
+		json_object_object_add(song, "duration", PQgetisnull(res, 0, 5) ? NULL :
+				       json_object_new_int(atoi(PQgetvalue(res, 0, 5))));
+		json_object_object_add(song, "albumId", PQgetisnull(res, 0, 6) ? NULL :
+				       json_object_new_string(PQgetvalue(res, 0, 6)));
+		json_object_object_add(song, "insertedAt", json_object_new_string(PQgetvalue(res, 0, 7)));
+		json_object_object_add(song, "updatedAt", json_object_new_string(PQgetvalue(res, 0, 8)));
+		json_object_object_add(data, "song", song);
+		reply_data(req, 200, data);
+	}
+	PQclear(res);
+}
+
+/* Invalidate the (key, version) pairs in columns kcol, kcol+1 of every row. */
+static void invalidate_rows(const PGresult *res, int kcol)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!PQgetisnull(res, i, kcol))
+			cache_invalidate(PQgetvalue(res, i, kcol),
+					 strtoll(PQgetvalue(res, i, kcol + 1), NULL, 10));
+}
+
+/* PUT /songs/{id} (the POST body) -> 200 */
+void songs_update(struct request *req)
+{
+	const char *params[7];
+	char year[16], duration[16];
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (song_body_or_reply(req, params, year, duration) != 0)
+		return;
+	params[0] = req->params[0];
+	r = db_exec(&song_update, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
+		reply_error(req, 404, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? "album not found"
+									       : "song not found");
+	} else {
+		invalidate_rows(res, 2);
+		reply_message(req, 200, "song updated", NULL);
+	}
+	PQclear(res);
+}
+
+/* DELETE /songs/{id} -> 200 */
+void songs_delete(struct request *req)
+{
+	const char *params[] = { req->params[0] };
+	PGresult *res = NULL;
+	enum db_result r = db_exec(&song_delete, params, &res);
+
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
+		reply_error(req, 404, "song not found");
+	} else {
+		invalidate_rows(res, 1);
+		reply_message(req, 200, "song deleted", NULL);
+	}
 	PQclear(res);
 }

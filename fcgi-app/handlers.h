@@ -9,6 +9,40 @@ void guests_create(struct request *req);
 
 /* h_songs.c */
 void songs_search(struct request *req);
+void songs_create(struct request *req);
+void songs_get(struct request *req);
+void songs_update(struct request *req);
+void songs_delete(struct request *req);
+
+/* h_albums.c */
+void albums_create(struct request *req);
+void albums_get(struct request *req);
+void albums_update(struct request *req);
+void albums_delete(struct request *req);
+void album_likes_add(struct request *req);
+void album_likes_delete(struct request *req);
+void album_likes_get(struct request *req);
+
+/* h_users.c */
+void users_create(struct request *req);
+
+/* h_authentications.c */
+void authentications_login(struct request *req);
+void authentications_refresh(struct request *req);
+void authentications_logout(struct request *req);
+
+/* h_playlists.c */
+void playlists_create(struct request *req);
+void playlists_list(struct request *req);
+void playlists_delete(struct request *req);
+void playlist_songs_add(struct request *req);
+void playlist_songs_list(struct request *req);
+void playlist_songs_delete(struct request *req);
+void playlist_activities_list(struct request *req);
+
+/* h_collaborations.c */
+void collaborations_create(struct request *req);
+void collaborations_delete(struct request *req);
 
 /* h_rooms.c */
 void rooms_create(struct request *req);

@@ -13,7 +13,38 @@
 /* Every endpoint of the API, in one place. */
 const struct route routes[] = {
 	{ "POST", "/guests", guests_create, ROUTE_JSON, 0 },
+
+	{ "POST", "/albums", albums_create, ROUTE_JSON, 0 },
+	{ "GET", "/albums/:id", albums_get, 0, 0 },
+	{ "PUT", "/albums/:id", albums_update, ROUTE_JSON, 0 },
+	{ "DELETE", "/albums/:id", albums_delete, 0, 0 },
+	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0 },
+	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0 },
+	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0 },
+
+	{ "POST", "/songs", songs_create, ROUTE_JSON, 0 },
 	{ "GET", "/songs", songs_search, 0, 0 },
+	{ "GET", "/songs/:id", songs_get, 0, 0 },
+	{ "PUT", "/songs/:id", songs_update, ROUTE_JSON, 0 },
+	{ "DELETE", "/songs/:id", songs_delete, 0, 0 },
+
+	{ "POST", "/users", users_create, ROUTE_JSON, 0 },
+
+	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0 },
+	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0 },
+	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0 },
+
+	{ "POST", "/playlists", playlists_create, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "GET", "/playlists", playlists_list, ROUTE_AUTH, 0 },
+	{ "DELETE", "/playlists/:id", playlists_delete, ROUTE_AUTH, 0 },
+	{ "POST", "/playlists/:id/songs", playlist_songs_add, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "GET", "/playlists/:id/songs", playlist_songs_list, ROUTE_AUTH, 0 },
+	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0 },
+
+	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0 },
+
 	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0 },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0 },
 	{ "GET", "/rooms/:code/queue", queue_get, 0, 0 },

@@ -1,0 +1,238 @@
+/* h_albums.c: albums and their likes */
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+#include "handlers.h"
+#include "ids.h"
+#include "jsonutil.h"
+#include "request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LIKES_TTL 1800 /* seconds: the contract's 30 minutes */
+#define YEAR_MIN 0
+#define YEAR_MAX 9999
+
+DB_STMT(album_insert, 3, "INSERT INTO albums (id, name, year) VALUES ($1, $2, $3::integer)");
+
+/* One query: the album and its songs (none gives one row with NULL song columns). */
+DB_STMT(album_with_songs, 1,
+	"SELECT a.id, a.name, a.year, a.cover, s.id, s.title, s.performer"
+	"  FROM albums a LEFT JOIN songs s ON s.album_id = a.id"
+	" WHERE a.id = $1 ORDER BY s.inserted_at, s.id");
+
+DB_STMT(album_update, 3,
+	"UPDATE albums SET name = $2, year = $3::integer, updated_at = now() WHERE id = $1 RETURNING id");
+
+DB_STMT(album_delete, 1, "DELETE FROM albums WHERE id = $1 RETURNING likes_version");
+
+DB_STMT(album_like_stmt, 3, "SELECT status, version FROM album_like_change($1, $2, $3)");
+
+DB_STMT(album_likes_count, 1,
+	"SELECT a.likes_version, (SELECT count(*) FROM user_album_likes l WHERE l.album_id = a.id)"
+	"  FROM albums a WHERE a.id = $1");
+
+/* The validated {name, year} body of POST and PUT; replies 400 and returns -1 otherwise. */
+static int album_body_or_reply(struct request *req, const char **name, char year[16])
+{
+	int64_t y;
+
+	if (json_string_or_reply(req, req->json, "name", 1, 200, name) != 0 ||
+	    json_int_or_reply(req, req->json, "year", YEAR_MIN, YEAR_MAX, &y) != 0)
+		return -1;
+	snprintf(year, 16, "%lld", (long long)y);
+	return 0;
+}
+
+/* POST /albums {name, year} -> 201 {albumId} */
+void albums_create(struct request *req)
+{
+	const char *name;
+	char year[16], id[40];
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (album_body_or_reply(req, &name, year) != 0)
+		return;
+	ids_random("album", id, sizeof id);
+	const char *params[] = { id, name, year };
+	r = db_exec(&album_insert, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else {
+		struct json_object *data = json_object_new_object();
+
+		json_object_object_add(data, "albumId", json_object_new_string(id));
+		reply_message(req, 201, "album added", data);
+	}
+	PQclear(res);
+}
+
+/* GET /albums/{id} -> {album: {id, name, year, coverUrl, songs}} */
+void albums_get(struct request *req)
+{
+	PGresult *res = NULL;
+	enum db_result r;
+	const char *params[] = { req->params[0] };
+
+	r = db_exec(&album_with_songs, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		reply_error(req, 404, "album not found");
+		goto out;
+	}
+	struct json_object *album = json_object_new_object(), *songs = json_object_new_array();
+	json_object_object_add(album, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+	json_object_object_add(album, "name", json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(album, "year", json_object_new_int(atoi(PQgetvalue(res, 0, 2))));
+	if (PQgetisnull(res, 0, 3)) {
+		json_object_object_add(album, "coverUrl", NULL);
+	} else {
+		char *url = req_printf(req, "%s/uploads/covers/%s", config.public_base_url,
+				       PQgetvalue(res, 0, 3));
+		json_object_object_add(album, "coverUrl", json_object_new_string(url));
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (PQgetisnull(res, i, 4))
+			continue;
+		struct json_object *song = json_object_new_object();
+		json_object_object_add(song, "id", json_object_new_string(PQgetvalue(res, i, 4)));
+		json_object_object_add(song, "title", json_object_new_string(PQgetvalue(res, i, 5)));
+		json_object_object_add(song, "performer", json_object_new_string(PQgetvalue(res, i, 6)));
+		json_object_array_add(songs, song);
+	}
+	json_object_object_add(album, "songs", songs);
+	struct json_object *data = json_object_new_object();
+	json_object_object_add(data, "album", album);
+	reply_data(req, 200, data);
+out:
+	PQclear(res);
+}
+
+/* PUT /albums/{id} {name, year} -> 200 */
+void albums_update(struct request *req)
+{
+	const char *name;
+	char year[16];
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (album_body_or_reply(req, &name, year) != 0)
+		return;
+	const char *params[] = { req->params[0], name, year };
+	r = db_exec(&album_update, params, &res);
+	if (r != DB_OK)
+		db_reply_error(req, r, res);
+	else if (PQntuples(res) == 0)
+		reply_error(req, 404, "album not found");
+	else
+		reply_message(req, 200, "album updated", NULL);
+	PQclear(res);
+}
+
+/* DELETE /albums/{id} -> 200; its songs stay, without the album */
+void albums_delete(struct request *req)
+{
+	PGresult *res = NULL;
+	enum db_result r;
+	const char *params[] = { req->params[0] };
+
+	r = db_exec(&album_delete, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "album not found");
+	} else {
+		/* A count cached for the deleted album must not outlive it. */
+		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
+				 strtoll(PQgetvalue(res, 0, 0), NULL, 10) + 1);
+		reply_message(req, 200, "album deleted", NULL);
+	}
+	PQclear(res);
+}
+
+static void like_change(struct request *req, const char *action)
+{
+	PGresult *res = NULL;
+	enum db_result r;
+	const char *params[] = { req->params[0], req->who.id, action };
+	int like = strcmp(action, "like") == 0;
+
+	if (req->who.kind != IDENTITY_USER) {
+		reply_error(req, 401, "liking albums needs a registered user's access token");
+		return;
+	}
+	r = db_exec(&album_like_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	const char *status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "no_album") == 0)
+		reply_error(req, 404, "album not found");
+	else if (strcmp(status, "duplicate") == 0)
+		reply_error(req, 400, "you already like this album");
+	else if (strcmp(status, "absent") == 0)
+		reply_error(req, 404, "you do not like this album");
+	else {
+		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
+				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
+		reply_message(req, like ? 201 : 200, like ? "album liked" : "album unliked", NULL);
+	}
+out:
+	PQclear(res);
+}
+
+/* POST /albums/{id}/likes -> 201; twice is 400 */
+void album_likes_add(struct request *req)
+{
+	like_change(req, "like");
+}
+
+/* DELETE /albums/{id}/likes -> 200 */
+void album_likes_delete(struct request *req)
+{
+	like_change(req, "unlike");
+}
+
+/* GET /albums/{id}/likes -> {likes}; cached for 30 minutes, X-Data-Source: cache when so */
+void album_likes_get(struct request *req)
+{
+	const char *key = req_printf(req, "likes:%s", req->params[0]);
+	char *cached = NULL;
+	long long version;
+	enum cache_result cr = cache_get(key, &cached, NULL, &version);
+	PGresult *res = NULL;
+	enum db_result r;
+	struct json_object *data;
+
+	if (cr == CACHE_HIT) {
+		req->res.data_source = "cache";
+		reply_raw_data(req, 200, cached);
+		free(cached);
+		return;
+	}
+	const char *params[] = { req->params[0] };
+	r = db_exec(&album_likes_count, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		reply_error(req, 404, "album not found");
+		goto out;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "likes", json_object_new_int64(strtoll(PQgetvalue(res, 0, 1), NULL, 10)));
+	if (cr == CACHE_MISS)
+		cache_put(key, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+			  json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN), NULL, LIKES_TTL);
+	req->res.data_source = "database";
+	reply_data(req, 200, data);
+out:
+	PQclear(res);
+}

@@ -1,0 +1,49 @@
+/* h_users.c: registered users */
+#include "auth.h"
+#include "db.h"
+#include "handlers.h"
+#include "ids.h"
+#include "jsonutil.h"
+#include "request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+DB_STMT(user_insert, 4,
+	"INSERT INTO users (id, username, password, fullname) VALUES ($1, $2, $3, $4)"
+	" ON CONFLICT (username) DO NOTHING RETURNING id");
+
+/* POST /users {username, password, fullname} -> 201 {userId}; a taken username is 400 */
+void users_create(struct request *req)
+{
+	const char *username, *password, *fullname;
+	char id[40];
+	char *hash = NULL;
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (json_string_or_reply(req, req->json, "username", 1, 50, &username) != 0 ||
+	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
+	    json_string_or_reply(req, req->json, "fullname", 1, 100, &fullname) != 0)
+		return;
+	hash = auth_hash_password(password);
+	if (hash == NULL) {
+		reply_error(req, 500, "could not hash the password");
+		return;
+	}
+	ids_random("user", id, sizeof id);
+	const char *params[] = { id, username, hash, fullname };
+	r = db_exec(&user_insert, params, &res);
+	if (r != DB_OK)
+		db_reply_error(req, r, res);
+	else if (PQntuples(res) == 0)
+		reply_error(req, 400, "username \"%s\" is already taken", username);
+	else {
+		struct json_object *data = json_object_new_object();
+
+		json_object_object_add(data, "userId", json_object_new_string(id));
+		reply_message(req, 201, "user added", data);
+	}
+	free(hash);
+	PQclear(res);
+}
