@@ -189,3 +189,17 @@ void db_reply_error(struct request *req, enum db_result r, const PGresult *res)
 	else
 		reply_error(req, 500, "internal error");
 }
+
+int db_status_or_reply(struct request *req, const char *status, const struct db_status_reply *table)
+{
+	if (strcmp(status, "ok") == 0 || strcmp(status, "unchanged") == 0)
+		return 0;
+	for (; table->status != NULL; table++)
+		if (strcmp(table->status, status) == 0) {
+			reply_error(req, table->http_status, "%s", table->message);
+			return -1;
+		}
+	log_error("unexpected status \"%s\" from the database", status);
+	reply_error(req, 500, "internal error");
+	return -1;
+}

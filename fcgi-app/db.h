@@ -47,6 +47,23 @@ const char *db_sqlstate(const PGresult *res);
  */
 void db_reply_error(struct request *req, enum db_result r, const PGresult *res);
 
+/*
+ * The SQL functions of a write answer with a status word ("ok", "no_room",
+ * "duplicate", ...). A handler lists the words that are refusals with their
+ * HTTP answer; the list ends with { NULL }.
+ */
+struct db_status_reply {
+	const char *status;
+	int http_status;
+	const char *message;
+};
+
+/*
+ * 0 when status is "ok" or "unchanged"; otherwise replies as the table says
+ * (500 for a word it does not list) and returns -1.
+ */
+int db_status_or_reply(struct request *req, const char *status, const struct db_status_reply *table);
+
 /* Column value of row, or NULL for SQL NULL. */
 const char *db_value(const PGresult *res, int row, int col);
 

@@ -155,6 +155,13 @@ void albums_delete(struct request *req)
 	PQclear(res);
 }
 
+static const struct db_status_reply like_refusals[] = {
+	{ "no_album", 404, "album not found" },
+	{ "duplicate", 400, "you already like this album" },
+	{ "absent", 404, "you do not like this album" },
+	{ NULL, 0, NULL },
+};
+
 static void like_change(struct request *req, const char *action)
 {
 	PGresult *res = NULL;
@@ -171,14 +178,7 @@ static void like_change(struct request *req, const char *action)
 		db_reply_error(req, r, res);
 		goto out;
 	}
-	const char *status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_album") == 0)
-		reply_error(req, 404, "album not found");
-	else if (strcmp(status, "duplicate") == 0)
-		reply_error(req, 400, "you already like this album");
-	else if (strcmp(status, "absent") == 0)
-		reply_error(req, 404, "you do not like this album");
-	else {
+	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), like_refusals) == 0) {
 		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
 				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
 		reply_message(req, like ? 201 : 200, like ? "album liked" : "album unliked", NULL);

@@ -12,6 +12,15 @@
 DB_STMT(collaboration_change_stmt, 5,
 	"SELECT status, collaboration_id, version FROM collaboration_change($1, $2, $3, $4, $5)");
 
+static const struct db_status_reply refusals[] = {
+	{ "no_playlist", 404, "playlist not found" },
+	{ "forbidden", 403, "only the playlist's owner manages its collaborators" },
+	{ "no_user", 404, "user not found" },
+	{ "duplicate", 400, "that user already collaborates on the playlist" },
+	{ "absent", 404, "that user does not collaborate on the playlist" },
+	{ NULL, 0, NULL },
+};
+
 static void change(struct request *req, const char *action)
 {
 	const char *playlist_id, *user_id;
@@ -34,18 +43,7 @@ static void change(struct request *req, const char *action)
 		db_reply_error(req, r, res);
 		goto out;
 	}
-	const char *status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_playlist") == 0)
-		reply_error(req, 404, "playlist not found");
-	else if (strcmp(status, "forbidden") == 0)
-		reply_error(req, 403, "only the playlist's owner manages its collaborators");
-	else if (strcmp(status, "no_user") == 0)
-		reply_error(req, 404, "user not found");
-	else if (strcmp(status, "duplicate") == 0)
-		reply_error(req, 400, "that user already collaborates on the playlist");
-	else if (strcmp(status, "absent") == 0)
-		reply_error(req, 404, "that user does not collaborate on the playlist");
-	else {
+	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), refusals) == 0) {
 		/* The cached playlist carries who may read it: that changed. */
 		cache_invalidate(req_printf(req, "playlist:%s", playlist_id),
 				 strtoll(PQgetvalue(res, 0, 2), NULL, 10));

@@ -239,6 +239,15 @@ out:
 	PQclear(res);
 }
 
+static const struct db_status_reply song_refusals[] = {
+	{ "no_playlist", 404, "playlist not found" },
+	{ "forbidden", 403, "you may not access this playlist" },
+	{ "no_song", 404, "song not found" },
+	{ "duplicate", 400, "the song is already in the playlist" },
+	{ "absent", 404, "the song is not in the playlist" },
+	{ NULL, 0, NULL },
+};
+
 static void song_change(struct request *req, const char *action)
 {
 	const char *song_id;
@@ -255,18 +264,7 @@ static void song_change(struct request *req, const char *action)
 		db_reply_error(req, r, res);
 		goto out;
 	}
-	const char *status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_playlist") == 0)
-		reply_error(req, 404, "playlist not found");
-	else if (strcmp(status, "forbidden") == 0)
-		reply_error(req, 403, "you may not access this playlist");
-	else if (strcmp(status, "no_song") == 0)
-		reply_error(req, 404, "song not found");
-	else if (strcmp(status, "duplicate") == 0)
-		reply_error(req, 400, "the song is already in the playlist");
-	else if (strcmp(status, "absent") == 0)
-		reply_error(req, 404, "the song is not in the playlist");
-	else {
+	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), song_refusals) == 0) {
 		cache_invalidate(req_printf(req, "playlist:%s", req->params[0]),
 				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
 		reply_message(req, add ? 201 : 200,

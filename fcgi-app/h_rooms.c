@@ -269,6 +269,19 @@ out:
 	PQclear(res);
 }
 
+static const struct db_status_reply add_refusals[] = {
+	{ "no_room", 404, "room not found" },
+	{ "no_song", 404, "song not found" },
+	{ NULL, 0, NULL },
+};
+
+static const struct db_status_reply vote_refusals[] = {
+	{ "no_room", 404, "room not found" },
+	{ "no_entry", 404, "queue entry not found" },
+	{ "not_waiting", 409, "that entry is no longer waiting in the queue" },
+	{ NULL, 0, NULL },
+};
+
 /* POST /rooms/{code}/queue {"songId"} -> 201 {entry, revision} */
 void queue_add(struct request *req)
 {
@@ -277,7 +290,6 @@ void queue_add(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 	struct json_object *data, *msg;
-	const char *status;
 	long long revision;
 
 	if (code == NULL || json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
@@ -289,15 +301,8 @@ void queue_add(struct request *req)
 		db_reply_error(req, r, res);
 		goto out;
 	}
-	status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_room") == 0) {
-		reply_error(req, 404, "room not found");
+	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), add_refusals) != 0)
 		goto out;
-	}
-	if (strcmp(status, "no_song") == 0) {
-		reply_error(req, 404, "song not found");
-		goto out;
-	}
 	revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	cache_invalidate(req_printf(req, "queue:%s", code), revision);
 
@@ -340,18 +345,8 @@ void queue_vote(struct request *req)
 		goto out;
 	}
 	status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_room") == 0) {
-		reply_error(req, 404, "room not found");
+	if (db_status_or_reply(req, status, vote_refusals) != 0)
 		goto out;
-	}
-	if (strcmp(status, "no_entry") == 0) {
-		reply_error(req, 404, "queue entry not found");
-		goto out;
-	}
-	if (strcmp(status, "not_waiting") == 0) {
-		reply_error(req, 409, "that entry is no longer waiting in the queue");
-		goto out;
-	}
 	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	long long score = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	long long entry = strtoll(entry_id, NULL, 10);
