@@ -1,129 +1,59 @@
-/* h_rooms.c: rooms, their shared queue and the votes on it */
-#include "cache.h"
+/* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history */
 #include "db.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
+#include "room_util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_TTL 3600 /* seconds; every write invalidates sooner */
-
-DB_STMT(room_insert, 5,
-	"INSERT INTO rooms (id, code, name, host_id, host_name) VALUES ($1, $2, $3, $4, $5)"
-	" RETURNING id, code, name, revision, host_id, host_name, iso_time(created_at)");
-
-DB_STMT(room_by_code, 1,
+DB_STMT(room_create_stmt, 5,
 	"SELECT id, code, name, revision, host_id, host_name, iso_time(created_at)"
-	" FROM rooms WHERE code = $1");
+	"  FROM room_create($1, $2, $3, $4, $5)");
 
-/*
- * One statement, so one snapshot: the revision and the entries always agree.
- * A room without waiting entries still yields one row (entry columns NULL).
- */
-DB_STMT(queue_snapshot, 1,
-	"SELECT r.revision, e.id, e.song_id, s.title, s.performer, s.duration, e.score,"
-	"       e.added_by_id, e.added_by_name, iso_time(e.added_at)"
+/* The room, its settings, its co-hosts and the entry now playing, in one query. */
+DB_STMT(room_by_code, 1,
+	"SELECT r.id, r.code, r.name, r.revision, r.host_id, r.host_name, iso_time(r.created_at), "
+	ROOM_SETTINGS_SELECT ","
+	"       (SELECT string_agg(c.member_id, ',' ORDER BY c.joined_at) FROM room_members c"
+	"         WHERE c.room_id = r.id AND c.role = 'cohost'), "
+	ROOM_ENTRY_SELECT
 	"  FROM rooms r"
-	"  LEFT JOIN queue_entries e ON e.room_id = r.id AND e.state = 'waiting'"
+	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state = 'playing'"
+	" WHERE r.code = $1");
+
+DB_STMT(room_settings_stmt, 3, "SELECT status, revision FROM room_settings($1, $2, $3::jsonb)");
+
+DB_STMT(room_settings_of, 1, "SELECT " ROOM_SETTINGS_SELECT ", r.name FROM rooms r WHERE r.code = $1");
+
+DB_STMT(room_cohost_stmt, 4, "SELECT status, revision FROM room_cohost($1, $2, $3, $4::boolean)");
+
+DB_STMT(room_ban_stmt, 4,
+	"SELECT status, revision, array_to_string(removed, ','), array_to_string(rescored, ','),"
+	"       array_to_string(scores, ',')"
+	"  FROM room_ban($1, $2, $3, $4::boolean)");
+
+DB_STMT(room_members_stmt, 1,
+	"SELECT m.member_id, m.name, m.role, m.banned, m.played"
+	"  FROM rooms r JOIN room_members m ON m.room_id = r.id"
+	" WHERE r.code = $1 ORDER BY m.joined_at, m.member_id");
+
+DB_STMT(room_history_stmt, 1,
+	"SELECT r.id IS NOT NULL, " ROOM_ENTRY_SELECT ", iso_time(e.ended_at), e.end_reason"
+	"  FROM (SELECT 1) one"
+	"  LEFT JOIN rooms r ON r.code = $1"
+	"  LEFT JOIN queue_entries e ON e.room_id = r.id AND e.state = 'played'"
 	"  LEFT JOIN songs s ON s.id = e.song_id"
-	" WHERE r.code = $1"
-	" ORDER BY e.score DESC, e.id ASC");
+	"  LEFT JOIN room_members m ON m.room_id = e.room_id AND m.member_id = e.added_by_id"
+	" ORDER BY e.ended_at DESC NULLS LAST, e.id DESC LIMIT 100");
 
-DB_STMT(queue_add_stmt, 4,
-	"SELECT status, entry_id, revision, added_at, title, performer, duration"
-	"  FROM queue_add($1, $2, $3, $4)");
-
-DB_STMT(queue_vote_stmt, 4,
-	"SELECT status, score, revision FROM queue_vote($1, $2::bigint, $3, $4::integer)");
-
-/* The room code of the path, canonical; replies 404 and returns NULL if it cannot be one. */
-static const char *room_code_or_reply(struct request *req, const char *raw)
-{
-	char code[ROOM_CODE_LEN + 1];
-
-	if (ids_normalize_room_code(raw, code) != 0) {
-		reply_error(req, 404, "room not found");
-		return NULL;
-	}
-	return req_strdup(req, code);
-}
-
-/* A positive integer path segment as text; replies 404 and returns NULL otherwise. */
-static const char *entry_id_or_reply(struct request *req, const char *raw)
-{
-	size_t n = strlen(raw);
-
-	if (n == 0 || n > 18 || strspn(raw, "0123456789") != n || raw[0] == '0') {
-		reply_error(req, 404, "queue entry not found");
-		return NULL;
-	}
-	return raw;
-}
-
-static struct json_object *json_int_text(const char *text)
-{
-	return json_object_new_int64(text ? strtoll(text, NULL, 10) : 0);
-}
-
-static struct json_object *json_text_or_null(const char *text)
-{
-	return text ? json_object_new_string(text) : NULL;
-}
-
-/* A room from a row of room_insert or room_by_code. Caller owns it. */
-static struct json_object *room_json(const PGresult *res)
-{
-	struct json_object *room = json_object_new_object(), *host = json_object_new_object();
-
-	json_object_object_add(room, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-	json_object_object_add(room, "code", json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(room, "name", json_object_new_string(PQgetvalue(res, 0, 2)));
-	json_object_object_add(room, "revision", json_int_text(PQgetvalue(res, 0, 3)));
-	json_object_object_add(host, "id", json_object_new_string(PQgetvalue(res, 0, 4)));
-	json_object_object_add(host, "name", json_object_new_string(PQgetvalue(res, 0, 5)));
-	json_object_object_add(room, "host", host);
-	json_object_object_add(room, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
-	return room;
-}
-
-/* The queue entry shape shared by snapshots and change messages. Caller owns it. */
-static struct json_object *entry_json(const char *id, const char *song_id, const char *title,
-				      const char *performer, const char *duration,
-				      const char *score, const char *by_id, const char *by_name,
-				      const char *added_at)
-{
-	struct json_object *entry = json_object_new_object();
-	struct json_object *song = json_object_new_object(), *by = json_object_new_object();
-
-	json_object_object_add(entry, "id", json_int_text(id));
-	json_object_object_add(song, "id", json_object_new_string(song_id));
-	json_object_object_add(song, "title", json_object_new_string(title));
-	json_object_object_add(song, "performer", json_object_new_string(performer));
-	json_object_object_add(song, "duration", duration ? json_int_text(duration) : NULL);
-	json_object_object_add(entry, "song", song);
-	json_object_object_add(entry, "score", json_int_text(score));
-	json_object_object_add(by, "id", json_object_new_string(by_id));
-	json_object_object_add(by, "name", json_object_new_string(by_name));
-	json_object_object_add(entry, "addedBy", by);
-	json_object_object_add(entry, "addedAt", json_text_or_null(added_at));
-	return entry;
-}
-
-/* Serialise msg, queue it for the room's channel, and release it. */
-static void publish_change(struct request *req, const char *code, struct json_object *msg)
-{
-	char channel[32];
-
-	snprintf(channel, sizeof channel, "rooms/%s", code);
-	reply_publish(req, channel, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
-	json_object_put(msg);
-}
+#define COL_SETTINGS 7
+#define COL_COHOSTS (COL_SETTINGS + 7)
+#define COL_PLAYING (COL_COHOSTS + 1)
 
 /* POST /rooms {"name"} -> 201 {room}; the caller becomes the host. */
 void rooms_create(struct request *req)
@@ -132,18 +62,17 @@ void rooms_create(struct request *req)
 	char id[40], code[ROOM_CODE_LEN + 1];
 	PGresult *res = NULL;
 	enum db_result r = DB_FAILED;
-	struct json_object *data;
+	struct json_object *data, *room, *host;
 
 	if (json_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
 		return;
 	ids_random("room", id, sizeof id);
-	const char *host_name = req->who.name[0] ? req->who.name : req->who.id;
 	/* 31^6 codes: a collision is rare, and a new code settles it. */
 	for (int attempt = 0; attempt < 8; attempt++) {
 		ids_room_code(code);
-		const char *params[] = { id, code, name, req->who.id, host_name };
+		const char *params[] = { id, code, name, req->who.id, room_member_name(req) };
 		PQclear(res);
-		r = db_exec(&room_insert, params, &res);
+		r = db_exec(&room_create_stmt, params, &res);
 		if (r != DB_FAILED || strcmp(db_sqlstate(res), "23505") != 0)
 			break;
 	}
@@ -152,86 +81,33 @@ void rooms_create(struct request *req)
 		PQclear(res);
 		return;
 	}
+	room = json_object_new_object();
+	host = json_object_new_object();
+	json_object_object_add(room, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+	json_object_object_add(room, "code", json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(room, "name", json_object_new_string(PQgetvalue(res, 0, 2)));
+	json_object_object_add(room, "revision", json_object_new_int64(strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
+	json_object_object_add(host, "id", json_object_new_string(PQgetvalue(res, 0, 4)));
+	json_object_object_add(host, "name", json_object_new_string(PQgetvalue(res, 0, 5)));
+	json_object_object_add(room, "host", host);
+	json_object_object_add(room, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
 	data = json_object_new_object();
-	json_object_object_add(data, "room", room_json(res));
+	json_object_object_add(data, "room", room);
 	reply_data(req, 201, data);
 	PQclear(res);
 }
 
-/* GET /rooms/{code} -> {room} */
+/* GET /rooms/{code} -> {room: {..., settings, cohosts, nowPlaying, listeners}} */
 void rooms_get(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
 	enum db_result r;
-	struct json_object *data;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
 	r = db_exec(&room_by_code, params, &res);
-	if (r != DB_OK)
-		db_reply_error(req, r, res);
-	else if (PQntuples(res) == 0)
-		reply_error(req, 404, "room not found");
-	else {
-		data = json_object_new_object();
-		json_object_object_add(data, "room", room_json(res));
-		reply_data(req, 200, data);
-	}
-	PQclear(res);
-}
-
-/* Does an If-None-Match header name revision ("*", a list, weak tags)? */
-static int etag_matches(const char *header, long long revision)
-{
-	char want[32];
-	const char *p = header;
-
-	if (header == NULL)
-		return 0;
-	snprintf(want, sizeof want, "\"%lld\"", revision);
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, want, strlen(want)) == 0)
-			return 1;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
-/* GET /rooms/{code}/queue -> {code, revision, entries}, ETag = revision */
-void queue_get(struct request *req)
-{
-	const char *code = room_code_or_reply(req, req->params[0]);
-	char *cached = NULL;
-	long long revision = 0;
-	enum cache_result cr;
-	PGresult *res = NULL;
-	enum db_result r;
-	struct json_object *data, *entries;
-
-	if (code == NULL)
-		return;
-	const char *key = req_printf(req, "queue:%s", code);
-	cr = cache_get(key, &cached, NULL, &revision);
-	if (cr == CACHE_HIT) {
-		req->res.data_source = "cache";
-		snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
-		if (etag_matches(req->if_none_match, revision))
-			req->res.status = 304;
-		else
-			reply_raw_data(req, 200, cached);
-		free(cached);
-		return;
-	}
-	const char *params[] = { code };
-	r = db_exec(&queue_snapshot, params, &res);
 	if (r != DB_OK) {
 		db_reply_error(req, r, res);
 		goto out;
@@ -240,133 +116,338 @@ void queue_get(struct request *req)
 		reply_error(req, 404, "room not found");
 		goto out;
 	}
-	revision = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	entries = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;
-		json_object_array_add(entries, entry_json(
-			db_value(res, i, 1), db_value(res, i, 2), db_value(res, i, 3),
-			db_value(res, i, 4), db_value(res, i, 5), db_value(res, i, 6),
-			db_value(res, i, 7), db_value(res, i, 8), db_value(res, i, 9)));
+	struct json_object *room = json_object_new_object(), *host = json_object_new_object();
+	struct json_object *cohosts = json_object_new_array();
+	json_object_object_add(room, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+	json_object_object_add(room, "code", json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(room, "name", json_object_new_string(PQgetvalue(res, 0, 2)));
+	json_object_object_add(room, "revision", json_object_new_int64(strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
+	json_object_object_add(host, "id", json_object_new_string(PQgetvalue(res, 0, 4)));
+	json_object_object_add(host, "name", json_object_new_string(PQgetvalue(res, 0, 5)));
+	json_object_object_add(room, "host", host);
+	json_object_object_add(room, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
+	json_object_object_add(room, "settings", room_settings_json(res, 0, COL_SETTINGS));
+	if (!PQgetisnull(res, 0, COL_COHOSTS)) {
+		char *list = req_strdup(req, PQgetvalue(res, 0, COL_COHOSTS)), *save = NULL;
+		for (char *id = strtok_r(list, ",", &save); id; id = strtok_r(NULL, ",", &save))
+			json_object_array_add(cohosts, json_object_new_string(id));
 	}
-	data = json_object_new_object();
-	json_object_object_add(data, "code", json_object_new_string(code));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	json_object_object_add(data, "entries", entries);
-	const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (cr == CACHE_MISS)
-		cache_put(key, revision, text, NULL, QUEUE_TTL);
-	req->res.data_source = "database";
-	snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
-	if (etag_matches(req->if_none_match, revision))
-		req->res.status = 304;
-	else
-		reply_raw_data(req, 200, text);
-	json_object_put(data);
-out:
-	PQclear(res);
-}
-
-static const struct db_status_reply add_refusals[] = {
-	{ "no_room", 404, "room not found" },
-	{ "no_song", 404, "song not found" },
-	{ NULL, 0, NULL },
-};
-
-static const struct db_status_reply vote_refusals[] = {
-	{ "no_room", 404, "room not found" },
-	{ "no_entry", 404, "queue entry not found" },
-	{ "not_waiting", 409, "that entry is no longer waiting in the queue" },
-	{ NULL, 0, NULL },
-};
-
-/* POST /rooms/{code}/queue {"songId"} -> 201 {entry, revision} */
-void queue_add(struct request *req)
-{
-	const char *code = room_code_or_reply(req, req->params[0]);
-	const char *song_id;
-	PGresult *res = NULL;
-	enum db_result r;
-	struct json_object *data, *msg;
-	long long revision;
-
-	if (code == NULL || json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
-		return;
-	const char *by_name = req->who.name[0] ? req->who.name : req->who.id;
-	const char *params[] = { code, song_id, req->who.id, by_name };
-	r = db_exec(&queue_add_stmt, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-		goto out;
-	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), add_refusals) != 0)
-		goto out;
-	revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	cache_invalidate(req_printf(req, "queue:%s", code), revision);
-
-	struct json_object *entry = entry_json(
-		db_value(res, 0, 1), song_id, db_value(res, 0, 4), db_value(res, 0, 5),
-		db_value(res, 0, 6), "0", req->who.id, by_name, db_value(res, 0, 3));
-	msg = json_object_new_object();
-	json_object_object_add(msg, "type", json_object_new_string("entry_added"));
-	json_object_object_add(msg, "revision", json_object_new_int64(revision));
-	json_object_object_add(msg, "entry", json_object_get(entry));
-	publish_change(req, code, msg);
-
-	data = json_object_new_object();
-	json_object_object_add(data, "entry", entry);
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	reply_data(req, 201, data);
-out:
-	PQclear(res);
-}
-
-/* PUT /rooms/{code}/queue/{entryId}/vote {"value": -1|0|1} -> 200 {entryId, value, score, revision} */
-void queue_vote(struct request *req)
-{
-	const char *code = room_code_or_reply(req, req->params[0]);
-	const char *entry_id = code ? entry_id_or_reply(req, req->params[1]) : NULL;
-	int64_t value;
-	char value_text[8];
-	PGresult *res = NULL;
-	enum db_result r;
-	const char *status;
-	struct json_object *data, *msg;
-
-	if (entry_id == NULL || json_int_or_reply(req, req->json, "value", -1, 1, &value) != 0)
-		return;
-	snprintf(value_text, sizeof value_text, "%d", (int)value);
-	const char *params[] = { code, entry_id, req->who.id, value_text };
-	r = db_exec(&queue_vote_stmt, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-		goto out;
-	}
-	status = PQgetvalue(res, 0, 0);
-	if (db_status_or_reply(req, status, vote_refusals) != 0)
-		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	long long score = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	long long entry = strtoll(entry_id, NULL, 10);
-
-	if (strcmp(status, "ok") == 0) {
-		cache_invalidate(req_printf(req, "queue:%s", code), revision);
-		msg = json_object_new_object();
-		json_object_object_add(msg, "type", json_object_new_string("vote"));
-		json_object_object_add(msg, "revision", json_object_new_int64(revision));
-		json_object_object_add(msg, "entryId", json_object_new_int64(entry));
-		json_object_object_add(msg, "score", json_object_new_int64(score));
-		publish_change(req, code, msg);
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "entryId", json_object_new_int64(entry));
-	json_object_object_add(data, "value", json_object_new_int64(value));
-	json_object_object_add(data, "score", json_object_new_int64(score));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	json_object_object_add(data, "changed", json_object_new_boolean(strcmp(status, "ok") == 0));
+	json_object_object_add(room, "cohosts", cohosts);
+	json_object_object_add(room, "nowPlaying", PQgetisnull(res, 0, COL_PLAYING) ? NULL :
+			       room_entry_json(res, 0, COL_PLAYING, 1));
+	json_object_object_add(room, "listeners", json_object_new_int(room_listeners(code)));
+	struct json_object *data = json_object_new_object();
+	json_object_object_add(data, "room", room);
 	reply_data(req, 200, data);
 out:
+	PQclear(res);
+}
+
+/* An optional field that is absent, null, or an integer in [min, max]. */
+static int patch_int(struct request *req, struct json_object *patch, const char *key,
+		     int64_t min, int64_t max)
+{
+	struct json_object *v;
+	int64_t n;
+	int present;
+
+	if (!json_object_object_get_ex(req->json, key, &v))
+		return 0;
+	if (v == NULL) {
+		json_object_object_add(patch, key, NULL);
+		return 0;
+	}
+	if (json_opt_int_or_reply(req, req->json, key, min, max, &n, &present) != 0)
+		return -1;
+	json_object_object_add(patch, key, json_object_new_int64(n));
+	return 0;
+}
+
+/* An optional string field restricted to the given words. */
+static int patch_word(struct request *req, struct json_object *patch, const char *key,
+		      const char *const *words)
+{
+	const char *s;
+
+	if (json_opt_string_or_reply(req, req->json, key, 1, 32, &s) != 0)
+		return -1;
+	if (s == NULL)
+		return 0;
+	for (const char *const *w = words; *w; w++)
+		if (strcmp(*w, s) == 0) {
+			json_object_object_add(patch, key, json_object_new_string(s));
+			return 0;
+		}
+	reply_error(req, 400, "\"%s\" must be one of the documented values", key);
+	return -1;
+}
+
+static const char *const voting_modes[] = { "updown", "up", "off", NULL };
+static const char *const tie_rules[] = { "arrival", "fairness", NULL };
+
+static const struct db_status_reply host_refusals[] = {
+	{ "no_room", 404, "room not found" },
+	{ "forbidden", 403, "only the room's host or a co-host may do this" },
+	{ "no_playlist", 404, "fallback playlist not found" },
+	{ "playlist_forbidden", 403, "the fallback playlist must be one you can read" },
+	{ "no_member", 404, "that member has not joined this room" },
+	{ "protected", 403, "the host cannot be banned or demoted, and a banned member cannot be a co-host" },
+	{ NULL, 0, NULL },
+};
+
+/* PATCH /rooms/{code} {name?, votingMode?, autoRemoveThreshold?, memberCap?, ...} -> 200 {settings} */
+void rooms_update(struct request *req)
+{
+	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
+		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId", NULL };
+	const char *code = room_code_or_reply(req, req->params[0]);
+	struct json_object *patch = json_object_new_object();
+	PGresult *res = NULL, *now = NULL;
+	enum db_result r;
+	const char *s;
+
+	if (code == NULL)
+		goto out;
+	json_object_object_foreach(req->json, key, val) {
+		int ok = 0;
+		(void)val;
+		for (const char *const *k = known; *k; k++)
+			ok |= strcmp(*k, key) == 0;
+		if (!ok) {
+			reply_error(req, 400, "\"%s\" is not a room setting", key);
+			goto out;
+		}
+	}
+	if (json_opt_string_or_reply(req, req->json, "name", 1, 80, &s) != 0)
+		goto out;
+	if (s != NULL)
+		json_object_object_add(patch, "name", json_object_new_string(s));
+	if (patch_word(req, patch, "votingMode", voting_modes) != 0 ||
+	    patch_word(req, patch, "tieRule", tie_rules) != 0 ||
+	    patch_int(req, patch, "autoRemoveThreshold", -1000000, 1000000) != 0 ||
+	    patch_int(req, patch, "memberCap", 1, 10000) != 0 ||
+	    patch_int(req, patch, "maxQueueLength", 1, 100000) != 0 ||
+	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0)
+		goto out;
+	struct json_object *pl;
+	if (json_object_object_get_ex(req->json, "fallbackPlaylistId", &pl)) {
+		if (pl != NULL && !json_object_is_type(pl, json_type_string)) {
+			reply_error(req, 400, "\"fallbackPlaylistId\" must be a string or null");
+			goto out;
+		}
+		json_object_object_add(patch, "fallbackPlaylistId", json_object_get(pl));
+	}
+	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
+	r = db_exec(&room_settings_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), host_refusals) != 0)
+		goto out;
+	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	const char *p2[] = { code };
+	r = db_exec(&room_settings_of, p2, &now);
+	if (r != DB_OK || PQntuples(now) == 0) {
+		db_reply_error(req, r, now);
+		goto out;
+	}
+	struct json_object *msg = json_object_new_object(), *data = json_object_new_object();
+	json_object_object_add(msg, "settings", room_settings_json(now, 0, 0));
+	json_object_object_add(msg, "name", json_object_new_string(PQgetvalue(now, 0, 7)));
+	json_object_object_add(data, "settings", room_settings_json(now, 0, 0));
+	json_object_object_add(data, "name", json_object_new_string(PQgetvalue(now, 0, 7)));
+	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	room_changed(req, code, revision, "settings", msg);
+	reply_data(req, 200, data);
+out:
+	json_object_put(patch);
+	PQclear(res);
+	PQclear(now);
+}
+
+static void cohost_change(struct request *req, const char *member, int cohost)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code, req->who.id, member, cohost ? "true" : "false" };
+	r = db_exec(&room_cohost_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	const char *status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "forbidden") == 0) {
+		reply_error(req, 403, "only the room's host names co-hosts");
+		goto out;
+	}
+	if (db_status_or_reply(req, status, host_refusals) != 0)
+		goto out;
+	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	if (strcmp(status, "ok") == 0) {
+		struct json_object *msg = json_object_new_object();
+		json_object_object_add(msg, "memberId", json_object_new_string(member));
+		json_object_object_add(msg, "role", json_object_new_string(cohost ? "cohost" : "member"));
+		room_changed(req, code, revision, "role", msg);
+	}
+	reply_message(req, 200, cohost ? "co-host named" : "co-host removed", NULL);
+out:
+	PQclear(res);
+}
+
+/* POST /rooms/{code}/cohosts {memberId} -> 200; the host only */
+void rooms_cohost_add(struct request *req)
+{
+	const char *member;
+
+	if (json_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
+		cohost_change(req, member, 1);
+}
+
+/* DELETE /rooms/{code}/cohosts/{memberId} -> 200; the host only */
+void rooms_cohost_delete(struct request *req)
+{
+	cohost_change(req, req->params[1], 0);
+}
+
+/* "1,2,3" -> [1,2,3] */
+static struct json_object *int_list(const char *text)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *p = text; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		json_object_array_add(a, json_object_new_int64(strtoll(p, NULL, 10)));
+	return a;
+}
+
+static void ban_change(struct request *req, const char *member, int ban)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code, req->who.id, member, ban ? "true" : "false" };
+	r = db_exec(&room_ban_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		goto out;
+	}
+	const char *status = PQgetvalue(res, 0, 0);
+	if (db_status_or_reply(req, status, host_refusals) != 0)
+		goto out;
+	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	struct json_object *data = json_object_new_object();
+	json_object_object_add(data, "memberId", json_object_new_string(member));
+	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	if (strcmp(status, "ok") == 0) {
+		struct json_object *msg = json_object_new_object();
+		json_object_object_add(msg, "memberId", json_object_new_string(member));
+		if (ban) {
+			struct json_object *ids = int_list(PQgetvalue(res, 0, 3));
+			struct json_object *scores = int_list(PQgetvalue(res, 0, 4)), *pairs = json_object_new_array();
+
+			for (size_t i = 0; i < json_object_array_length(ids); i++) {
+				struct json_object *p = json_object_new_object();
+				json_object_object_add(p, "entryId", json_object_get(json_object_array_get_idx(ids, i)));
+				json_object_object_add(p, "score", json_object_get(json_object_array_get_idx(scores, i)));
+				json_object_array_add(pairs, p);
+			}
+			json_object_put(ids);
+			json_object_put(scores);
+			json_object_object_add(msg, "removedEntryIds", int_list(PQgetvalue(res, 0, 2)));
+			json_object_object_add(msg, "scores", pairs);
+			json_object_object_add(data, "removedEntryIds", int_list(PQgetvalue(res, 0, 2)));
+		}
+		room_changed(req, code, revision, ban ? "member_banned" : "member_unbanned", msg);
+	}
+	reply_message(req, 200, ban ? "member banned" : "member unbanned", data);
+out:
+	PQclear(res);
+}
+
+/* POST /rooms/{code}/bans {memberId} -> 200; hosts only */
+void rooms_ban_add(struct request *req)
+{
+	const char *member;
+
+	if (json_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
+		ban_change(req, member, 1);
+}
+
+/* DELETE /rooms/{code}/bans/{memberId} -> 200; hosts only */
+void rooms_ban_delete(struct request *req)
+{
+	ban_change(req, req->params[1], 0);
+}
+
+/* GET /rooms/{code}/members -> {members: [{id, name, role, banned, played}]} */
+void rooms_members(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code };
+	r = db_exec(&room_members_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "room not found"); /* every room has its host as a member */
+	} else {
+		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
+
+		for (int i = 0; i < PQntuples(res); i++) {
+			struct json_object *m = json_object_new_object();
+			json_object_object_add(m, "id", json_object_new_string(PQgetvalue(res, i, 0)));
+			json_object_object_add(m, "name", json_object_new_string(PQgetvalue(res, i, 1)));
+			json_object_object_add(m, "role", json_object_new_string(PQgetvalue(res, i, 2)));
+			json_object_object_add(m, "banned", json_object_new_boolean(PQgetvalue(res, i, 3)[0] == 't'));
+			json_object_object_add(m, "played", json_object_new_int(atoi(PQgetvalue(res, i, 4))));
+			json_object_array_add(list, m);
+		}
+		json_object_object_add(data, "members", list);
+		reply_data(req, 200, data);
+	}
+	PQclear(res);
+}
+
+/* GET /rooms/{code}/history -> {entries: [... endedAt, endReason]}, newest first, at most 100 */
+void rooms_history(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code };
+	r = db_exec(&room_history_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQgetvalue(res, 0, 0)[0] != 't') {
+		reply_error(req, 404, "room not found");
+	} else {
+		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
+
+		for (int i = 0; i < PQntuples(res); i++) {
+			if (PQgetisnull(res, i, 1))
+				continue;
+			struct json_object *e = room_entry_json(res, i, 1, 1);
+			json_object_object_del(e, "skipVotes");
+			json_object_object_add(e, "endedAt", json_object_new_string(PQgetvalue(res, i, 1 + ROOM_ENTRY_COLUMNS)));
+			json_object_object_add(e, "endReason", json_object_new_string(PQgetvalue(res, i, 2 + ROOM_ENTRY_COLUMNS)));
+			json_object_array_add(list, e);
+		}
+		json_object_object_add(data, "entries", list);
+		reply_data(req, 200, data);
+	}
 	PQclear(res);
 }

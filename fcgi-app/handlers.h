@@ -47,8 +47,20 @@ void collaborations_delete(struct request *req);
 /* h_rooms.c */
 void rooms_create(struct request *req);
 void rooms_get(struct request *req);
+void rooms_update(struct request *req);
+void rooms_cohost_add(struct request *req);
+void rooms_cohost_delete(struct request *req);
+void rooms_ban_add(struct request *req);
+void rooms_ban_delete(struct request *req);
+void rooms_members(struct request *req);
+void rooms_history(struct request *req);
+
+/* h_queue.c */
 void queue_get(struct request *req);
 void queue_add(struct request *req);
 void queue_vote(struct request *req);
+void queue_remove(struct request *req);
+void queue_advance(struct request *req);
+void queue_skip(struct request *req);
 
 #endif

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,24 @@ static struct curl_slist *headers;
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
+	return size * nmemb;
+}
+
+struct body {
+	char buf[1024];
+	size_t len;
+};
+
+static size_t keep(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n > sizeof b->buf - 1 - b->len)
+		n = sizeof b->buf - 1 - b->len;
+	memcpy(b->buf + b->len, ptr, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
 	return size * nmemb;
 }
 
@@ -48,6 +67,7 @@ int publish_send(const char *channel, const char *message)
 	if (config.nchan_socket != NULL)
 		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, config.nchan_socket);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, message);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(message));
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
@@ -63,4 +83,39 @@ int publish_send(const char *channel, const char *message)
 		return -1;
 	}
 	return 0;
+}
+
+int publish_subscribers(const char *channel)
+{
+	char url[512];
+	long status = 0;
+	struct body body = { .len = 0 };
+	struct json_object *info, *v;
+	int n = -1;
+
+	if (curl == NULL && publish_init() != 0)
+		return -1;
+	snprintf(url, sizeof url, "%s%s", config.nchan_url, channel);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (config.nchan_socket != NULL)
+		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, config.nchan_socket);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(curl) != CURLE_OK) {
+		log_warn("cannot ask nchan about %s", channel);
+		return -1;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
+	if (status == 404)
+		return 0; /* no channel yet: nobody is listening */
+	info = json_tokener_parse(body.buf);
+	if (info != NULL && json_object_object_get_ex(info, "subscribers", &v))
+		n = json_object_get_int(v);
+	json_object_put(info);
+	return n;
 }

@@ -12,4 +12,11 @@ void publish_cleanup(void);
  */
 int publish_send(const char *channel, const char *message);
 
+/*
+ * The channel's subscriber count as nchan reports it (GET on the publisher
+ * location): 0 for a channel nobody has subscribed to, -1 when nchan cannot
+ * be asked.
+ */
+int publish_subscribers(const char *channel);
+
 #endif

@@ -47,9 +47,19 @@ const struct route routes[] = {
 
 	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0 },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0 },
+	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "GET", "/rooms/:code/members", rooms_members, 0, 0 },
+	{ "GET", "/rooms/:code/history", rooms_history, 0, 0 },
+	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0 },
+	{ "POST", "/rooms/:code/bans", rooms_ban_add, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "DELETE", "/rooms/:code/bans/:memberId", rooms_ban_delete, ROUTE_AUTH, 0 },
 	{ "GET", "/rooms/:code/queue", queue_get, 0, 0 },
 	{ "POST", "/rooms/:code/queue", queue_add, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "DELETE", "/rooms/:code/queue/:entryId", queue_remove, ROUTE_AUTH, 0 },
 	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0 },
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 
