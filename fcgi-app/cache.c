@@ -213,3 +213,32 @@ void cache_invalidate(const char *key, long long version)
 	}
 	freeReplyObject(r);
 }
+
+/* KEYS[1] = counter; ARGV[1] = window. The first hit starts the window. */
+static const char count_script[] =
+	"local n = redis.call('INCR', KEYS[1])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
+	"return {n, redis.call('TTL', KEYS[1])}\n";
+
+int cache_count(const char *key, long window, long long *count, long long *ttl)
+{
+	char full[KEY_MAX + 8 + 64], win[24];
+	redisReply *r;
+	int rc = -1;
+
+	if (ensure_connection() != 0)
+		return -1;
+	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(win, sizeof win, "%ld", window);
+	r = command("EVAL %s 1 %s %s", count_script, full, win);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
+		*count = r->element[0]->integer;
+		*ttl = r->element[1]->integer;
+		rc = 0;
+	}
+	freeReplyObject(r);
+	return rc;
+}

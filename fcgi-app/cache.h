@@ -35,4 +35,11 @@ void cache_put(const char *key, long long version, const char *body, const char 
  */
 void cache_invalidate(const char *key, long long version);
 
+/*
+ * Count one more hit on key, whose count lives window seconds from its first
+ * hit. On success *count and *ttl (seconds left) are set and 0 returned; -1
+ * when Redis cannot be reached.
+ */
+int cache_count(const char *key, long window, long long *count, long long *ttl);
+
 #endif

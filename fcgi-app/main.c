@@ -1,6 +1,7 @@
 /* main.c: queued-fcgi: options, configuration, library set-up, then the server */
 #include "config.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 
 #include <curl/curl.h>
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 		setenv("QUEUED_WORKERS", workers, 1);
 	config_from_env();
 	log_set_level(log_level_from_name(config.log_level));
+	ratelimit_configure();
 	if (config_validate(&why) != 0)
 		fatal("%s", why);
 	if (sodium_init() < 0)

@@ -23,6 +23,7 @@ struct response {
 	char etag[32];               /* without quotes; empty for none */
 	const char *data_source;     /* X-Data-Source: "cache" or "database" */
 	const char *allow;           /* Allow header of a 405 */
+	int retry_after;             /* Retry-After seconds of a 429; 0 for none */
 	char *publish_channel;       /* owned; published after the reply went out */
 	char *publish_message;       /* owned */
 };
@@ -37,6 +38,7 @@ struct request {
 	long content_length;          /* -1 when absent */
 	const char *authorization;
 	const char *if_none_match;
+	const char *remote_addr;
 	char id[24];                  /* request id for logs */
 
 	/* Reads up to len body bytes; returns the count, 0 at the end, -1 on error. */

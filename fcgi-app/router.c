@@ -12,54 +12,54 @@
 
 /* Every endpoint of the API, in one place. */
 const struct route routes[] = {
-	{ "POST", "/guests", guests_create, ROUTE_JSON, 0 },
+	{ "POST", "/guests", guests_create, ROUTE_JSON, 0, RATE_GUEST },
 
-	{ "POST", "/albums", albums_create, ROUTE_JSON, 0 },
-	{ "GET", "/albums/:id", albums_get, 0, 0 },
-	{ "PUT", "/albums/:id", albums_update, ROUTE_JSON, 0 },
-	{ "DELETE", "/albums/:id", albums_delete, 0, 0 },
-	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0 },
-	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0 },
-	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0 },
+	{ "POST", "/albums", albums_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/albums/:id", albums_get, 0, 0, RATE_NONE },
+	{ "PUT", "/albums/:id", albums_update, ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/albums/:id", albums_delete, 0, 0, RATE_NONE },
+	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0, RATE_NONE },
+	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0, RATE_NONE },
+	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0, RATE_NONE },
 
-	{ "POST", "/songs", songs_create, ROUTE_JSON, 0 },
-	{ "GET", "/songs", songs_search, 0, 0 },
-	{ "GET", "/songs/:id", songs_get, 0, 0 },
-	{ "PUT", "/songs/:id", songs_update, ROUTE_JSON, 0 },
-	{ "DELETE", "/songs/:id", songs_delete, 0, 0 },
+	{ "POST", "/songs", songs_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
+	{ "GET", "/songs/:id", songs_get, 0, 0, RATE_NONE },
+	{ "PUT", "/songs/:id", songs_update, ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/songs/:id", songs_delete, 0, 0, RATE_NONE },
 
-	{ "POST", "/users", users_create, ROUTE_JSON, 0 },
+	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0 },
-	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0 },
-	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0 },
+	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_NONE },
+	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/playlists", playlists_create, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "GET", "/playlists", playlists_list, ROUTE_AUTH, 0 },
-	{ "DELETE", "/playlists/:id", playlists_delete, ROUTE_AUTH, 0 },
-	{ "POST", "/playlists/:id/songs", playlist_songs_add, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "GET", "/playlists/:id/songs", playlist_songs_list, ROUTE_AUTH, 0 },
-	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0 },
+	{ "POST", "/playlists", playlists_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists", playlists_list, ROUTE_AUTH, 0, RATE_NONE },
+	{ "DELETE", "/playlists/:id", playlists_delete, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/playlists/:id/songs", playlist_songs_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists/:id/songs", playlist_songs_list, ROUTE_AUTH, 0, RATE_NONE },
+	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0, RATE_NONE },
 
-	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "GET", "/rooms/:code", rooms_get, 0, 0 },
-	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "GET", "/rooms/:code/members", rooms_members, 0, 0 },
-	{ "GET", "/rooms/:code/history", rooms_history, 0, 0 },
-	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0 },
-	{ "POST", "/rooms/:code/bans", rooms_ban_add, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "DELETE", "/rooms/:code/bans/:memberId", rooms_ban_delete, ROUTE_AUTH, 0 },
-	{ "GET", "/rooms/:code/queue", queue_get, 0, 0 },
-	{ "POST", "/rooms/:code/queue", queue_add, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "DELETE", "/rooms/:code/queue/:entryId", queue_remove, ROUTE_AUTH, 0 },
-	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0 },
-	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0 },
+	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },
+	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/bans", rooms_ban_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/rooms/:code/bans/:memberId", rooms_ban_delete, ROUTE_AUTH, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/queue", queue_get, 0, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/queue", queue_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ADD },
+	{ "DELETE", "/rooms/:code/queue/:entryId", queue_remove, ROUTE_AUTH, 0, RATE_NONE },
+	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
+	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 
@@ -210,6 +210,16 @@ void router_dispatch(struct request *req)
 		const char *why;
 		if (auth_identify(req->authorization, &req->who, &why) != 0)
 			memset(&req->who, 0, sizeof req->who);
+	}
+	if (found->rate != RATE_NONE) {
+		int wait = ratelimit_hit(found->rate, found->rate == RATE_GUEST ? req->remote_addr : req->who.id);
+
+		if (wait > 0) {
+			drain_body(req);
+			req->res.retry_after = wait;
+			reply_error(req, 429, "too many requests: try again in %d s", wait);
+			return;
+		}
 	}
 	size_t max = found->max_body ? found->max_body : config.max_body;
 	if (req->content_length > 0 && (size_t)req->content_length > max) {

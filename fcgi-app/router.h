@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "ratelimit.h"
+
 struct request;
 
 typedef void (*route_handler)(struct request *req);
@@ -19,6 +21,7 @@ struct route {
 	route_handler handler;
 	unsigned flags;
 	size_t max_body;     /* 0: config.max_body */
+	enum rate_class rate; /* counted after authentication: 429 over the limit */
 };
 
 /*
@@ -30,8 +33,8 @@ int route_match(const char *pattern, const char *path, char *buf,
 		const char **params, int max_params, int *nparams);
 
 /*
- * Route req: 404 unknown path, 405 known path with another method, 401, 413,
- * 415, 400 for a bad JSON body; only then the handler. The reply is in req->res.
+ * Route req: 404 unknown path, 405 known path with another method, 401, 429,
+ * 413, 415, 400 for a bad JSON body; only then the handler. The reply is in req->res.
  */
 void router_dispatch(struct request *req);
 

@@ -120,6 +120,18 @@ static void write_response(FCGX_Request *fr, struct request *req)
 	FCGX_PutStr(head, n, fr->out);
 	if (res->allow)
 		FCGX_PutS("\r\n", fr->out);
+	if (res->retry_after > 0) {
+		n = snprintf(head, sizeof head, "Retry-After: %d\r\n", res->retry_after);
+		FCGX_PutStr(head, n, fr->out);
+	}
+	if (res->status == 200 || res->status == 304) {
+		/* Server time for progress bars: startedAt is on this clock. */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		n = snprintf(head, sizeof head, "X-Server-Time: %lld\r\n",
+			     (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		FCGX_PutStr(head, n, fr->out);
+	}
 	if (res->status == 304) {
 		FCGX_PutS("\r\n", fr->out);
 		return;
@@ -152,6 +164,7 @@ static void handle(FCGX_Request *fr)
 	req.content_type = param(fr, "CONTENT_TYPE");
 	req.authorization = param(fr, "HTTP_AUTHORIZATION");
 	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
+	req.remote_addr = param(fr, "REMOTE_ADDR");
 	len = param(fr, "CONTENT_LENGTH");
 	req.content_length = len ? strtol(len, NULL, 10) : -1;
 	rid = param(fr, "REQUEST_ID");

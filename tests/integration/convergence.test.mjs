@@ -1,0 +1,184 @@
+// convergence.test.mjs: clients that follow docs/protocol.md (static/js/room-sync.js)
+// converge to the server's queue whatever nchan does: gaps, reloads, stale and
+// too-new resume ids, sleeping clients, and a long random run from several clients.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, assertOk, newGuest, newRoom, addEntry, songIds, vote, queue, service, until, sleep } from './lib.mjs';
+import { syncClient, nodeEventSource } from './protocol_client.mjs';
+import { compareEntries } from '../../static/js/room-sync.js';
+
+/** The server's queue in the documented order, as [id, score] pairs, plus now playing. */
+async function serverView(code) {
+  const q = assertOk(await queue(code));
+  return {
+    revision: q.revision,
+    order: q.entries.map((e) => [e.id, e.score]),
+    playing: q.nowPlaying?.id ?? null,
+  };
+}
+
+function clientView(c) {
+  return {
+    revision: c.state?.revision,
+    order: c.sorted().map((e) => [e.id, e.score]),
+    playing: c.state?.nowPlaying?.id ?? null,
+  };
+}
+
+async function assertConverged(clients, code, ms = 2000, what = 'convergence') {
+  const server = await serverView(code);
+  await until(() => clients.every((c) => c.state && c.state.revision === server.revision), ms, what);
+  for (const c of clients) assert.deepEqual(clientView(c), server);
+}
+
+async function roomWithSongs(n = 4) {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const entries = [];
+  for (let i = 0; i < n; i++) entries.push((await addEntry(room.code, host, songs[i])).entry.id);
+  return { host, room, songs, entries };
+}
+
+test('a client applies messages in revision order and its order equals the server\'s', async () => {
+  const { room, entries } = await roomWithSongs();
+  const a = syncClient(room.code);
+  const b = syncClient(room.code, { transport: 'ws' });
+  await assertConverged([a, b], room.code);
+  const voters = await Promise.all([1, 2, 3].map(() => newGuest()));
+  await Promise.all(voters.map((v, i) => vote(room.code, entries[3 - i], v, 1)));
+  await assertConverged([a, b], room.code);
+  assert.equal(a.refetches, 1, 'only the initial snapshot: every change came as a message');
+  a.stop(); b.stop();
+});
+
+test('a lost message is a gap: the client refetches the snapshot and converges', async () => {
+  const { room, entries } = await roomWithSongs();
+  let drop = 0;
+  const lossy = (url, h) => nodeEventSource(url, { ...h, onMessage: (id, m) => { if (drop > 0) { drop--; return; } h.onMessage(id, m); } });
+  const c = syncClient(room.code, { openStream: lossy, gapWaitMs: 100 });
+  await assertConverged([c], room.code);
+  const before = c.refetches;
+  drop = 1;
+  assertOk(await vote(room.code, entries[0], await newGuest(), 1)); // this message is lost
+  assertOk(await vote(room.code, entries[1], await newGuest(), 1)); // this one reveals the gap
+  await assertConverged([c], room.code);
+  assert.ok(c.refetches > before, 'the gap made the client refetch');
+  c.stop();
+});
+
+test('after an nginx reload every client converges within 2 s of reconnecting, and hears changes again', async () => {
+  const { room, entries } = await roomWithSongs();
+  const clients = [
+    syncClient(room.code, { pollMs: 500, reconnectMs: 100 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 500, reconnectMs: 100 }),
+  ];
+  await assertConverged(clients, room.code);
+  for (let i = 0; i < 3; i++) assertOk(await vote(room.code, entries[i], await newGuest(), 1));
+  await assertConverged(clients, room.code);
+  const reconnects = clients.map((c) => c.reconnects);
+
+  service('reload', 'nginx');
+  await until(() => clients.every((c, i) => c.reconnects > reconnects[i]), 10000, 'the reconnects');
+  assertOk(await vote(room.code, entries[3], await newGuest(), 1));
+  await assertConverged(clients, room.code, 2000, 'convergence after the reload');
+  // And the streams deliver again (the watchdog reopens a silent one).
+  for (let i = 0; i < 3; i++) {
+    assertOk(await vote(room.code, entries[i], await newGuest(), -1));
+    await assertConverged(clients, room.code, 2000, `change ${i} after the reload`);
+  }
+  for (const c of clients) c.stop();
+});
+
+test('a client resuming with a stale (evicted) Last-Event-ID converges', async () => {
+  const { room, entries } = await roomWithSongs();
+  const first = syncClient(room.code);
+  await assertConverged([first], room.code);
+  assertOk(await vote(room.code, entries[0], await newGuest(), 1));
+  await assertConverged([first], room.code);
+  const staleId = first.lastEventId;
+  assert.ok(staleId);
+  first.stop();
+  // More changes than the channel buffer holds (256): the id is evicted.
+  const voters = [];
+  for (let i = 0; i < 300; i += 50) voters.push(...await Promise.all(Array.from({ length: 50 }, () => newGuest())));
+  for (let i = 0; i < voters.length; i += 50) {
+    await Promise.all(voters.slice(i, i + 50).map((v, j) => vote(room.code, entries[j % 4], v, 1)));
+  }
+  const c = syncClient(room.code, { lastEventId: staleId, pollMs: 500 });
+  await assertConverged([c], room.code, 2000, 'convergence with a stale id');
+  assertOk(await vote(room.code, entries[1], await newGuest(), -1));
+  await assertConverged([c], room.code, 2000, 'the next change');
+  c.stop();
+});
+
+test('a client resuming with a too-new Last-Event-ID converges and hears changes again', async () => {
+  const { room, entries } = await roomWithSongs();
+  const future = `${Math.floor(Date.now() / 1000) + 3600}:0`;
+  const c = syncClient(room.code, { lastEventId: future, pollMs: 500 });
+  await assertConverged([c], room.code, 2000, 'the snapshot on connect');
+  for (let i = 0; i < 3; i++) {
+    assertOk(await vote(room.code, entries[i], await newGuest(), 1));
+    await assertConverged([c], room.code, 2000, `change ${i}`);
+  }
+  c.stop();
+});
+
+test('a client asleep while the room moved on converges within 2 s of waking', async () => {
+  const { host, room, songs, entries } = await roomWithSongs();
+  const c = syncClient(room.code, { pollMs: 500 });
+  await assertConverged([c], room.code);
+  const id = c.lastEventId;
+  c.stop(); // asleep: its stream is gone, its state stays
+  for (let i = 0; i < 20; i++) assertOk(await vote(room.code, entries[i % 4], await newGuest(), 1));
+  await addEntry(room.code, host, songs[10]);
+  assertOk(await api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  c.lastEventId = id;
+  c.start();
+  await assertConverged([c], room.code, 2000, 'waking up');
+  c.stop();
+});
+
+test('1,000 random operations from several clients: every client ends equal to the server', async () => {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const members = [host, ...await Promise.all(Array.from({ length: 7 }, (_, i) => newGuest(`m${i}`)))];
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+  ];
+  await assertConverged(clients, room.code);
+  let seed = 12345;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const statuses = new Map();
+  let ops = 0;
+  while (ops < 1000) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const batch = [];
+    for (let k = 0; k < 10; k++, ops++) {
+      const who = pick(members);
+      const r = rnd(100);
+      if (r < 30 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else if (r < 80) batch.push(vote(room.code, pick(waiting), who, pick([-1, 0, 1, 1])));
+      else if (r < 88) batch.push(api('DELETE', `/rooms/${room.code}/queue/${pick(waiting)}`, { token: pick([host, who]).token }));
+      else if (r < 94) batch.push(api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: snap.nowPlaying?.id ?? null } }));
+      else if (r < 97 && snap.nowPlaying) batch.push(api('POST', `/rooms/${room.code}/skip`, { token: who.token, body: { entryId: snap.nowPlaying.id } }));
+      else batch.push(api('PATCH', `/rooms/${room.code}`, { token: host.token, body: { tieRule: pick(['arrival', 'fairness']) } }));
+    }
+    for (const res of await Promise.all(batch)) {
+      statuses.set(res.status, (statuses.get(res.status) || 0) + 1);
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+    }
+  }
+  await assertConverged(clients, room.code, 5000, 'convergence after 1,000 operations');
+  assert.ok((statuses.get(200) || 0) + (statuses.get(201) || 0) > 500, JSON.stringify([...statuses]));
+  for (const c of clients) {
+    assert.deepEqual(c.sorted().map((e) => e.id), [...c.state.entries.values()].sort(compareEntries(c.state.tieRule)).map((e) => e.id));
+    c.stop();
+  }
+});
