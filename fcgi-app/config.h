@@ -18,6 +18,7 @@ struct config {
 	long refresh_token_age;       /* REFRESH_TOKEN_AGE: seconds */
 	long guest_token_age;         /* GUEST_TOKEN_AGE: seconds */
 	const char *public_base_url;  /* PUBLIC_BASE_URL: absolute URLs handed to clients */
+	const char *uploads_dir;      /* UPLOADS_DIR: where uploaded files are stored (nginx serves /uploads/) */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
 };
 

@@ -5,8 +5,13 @@
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "request.h"
 
+#include "multipart.h"
+#include "storage.h"
+
+#include <magic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +31,12 @@ DB_STMT(album_update, 3,
 	"UPDATE albums SET name = $2, year = $3::integer, updated_at = now() WHERE id = $1 RETURNING id");
 
 DB_STMT(album_delete, 1, "DELETE FROM albums WHERE id = $1 RETURNING likes_version");
+
+/* Swap the cover and hand back the old file name, under the row lock. */
+DB_STMT(album_set_cover, 2,
+	"WITH old AS (SELECT id, cover FROM albums WHERE id = $1 FOR UPDATE)"
+	" UPDATE albums a SET cover = $2, updated_at = now() FROM old WHERE a.id = old.id"
+	" RETURNING old.cover");
 
 DB_STMT(album_like_stmt, 3, "SELECT status, version FROM album_like_change($1, $2, $3)");
 
@@ -92,9 +103,9 @@ void albums_get(struct request *req)
 	if (PQgetisnull(res, 0, 3)) {
 		json_object_object_add(album, "coverUrl", NULL);
 	} else {
-		char *url = req_printf(req, "%s/uploads/covers/%s", config.public_base_url,
-				       PQgetvalue(res, 0, 3));
-		json_object_object_add(album, "coverUrl", json_object_new_string(url));
+		char *url = storage_url("covers", PQgetvalue(res, 0, 3));
+		json_object_object_add(album, "coverUrl", url ? json_object_new_string(url) : NULL);
+		free(url);
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (PQgetisnull(res, i, 4))
@@ -234,5 +245,145 @@ void album_likes_get(struct request *req)
 	req->res.data_source = "database";
 	reply_data(req, 200, data);
 out:
+	PQclear(res);
+}
+
+#define COVER_MAX 512000 /* bytes of image, the contract's limit */
+
+/* What the multipart callbacks gather: the first "cover" part, up to COVER_MAX. */
+struct cover_upload {
+	char *data;
+	size_t len;
+	int in_cover, seen_cover, too_big;
+};
+
+static int cover_begin(void *ctx, const struct multipart_part *part)
+{
+	struct cover_upload *up = ctx;
+
+	up->in_cover = !up->seen_cover && strcmp(part->name, "cover") == 0;
+	return 0;
+}
+
+static int cover_data(void *ctx, const struct multipart_part *part, const char *data, size_t len)
+{
+	struct cover_upload *up = ctx;
+
+	if (!up->in_cover || up->too_big)
+		return 0;
+	if (up->len + len > COVER_MAX) {
+		up->too_big = 1; /* keep parsing: the client gets 413, not a cut connection */
+		return 0;
+	}
+	memcpy(up->data + up->len, data, len);
+	up->len += len;
+	return 0;
+}
+
+static int cover_end(void *ctx, const struct multipart_part *part)
+{
+	struct cover_upload *up = ctx;
+
+	if (up->in_cover)
+		up->seen_cover = 1;
+	up->in_cover = 0;
+	return 0;
+}
+
+/* The image type by its bytes (never the client's word): file extension, or NULL. */
+static const char *image_extension(const char *data, size_t len)
+{
+	static magic_t cookie;
+	static const struct { const char *mime, *ext; } allowed[] = {
+		{ "image/jpeg", "jpg" }, { "image/png", "png" }, { "image/webp", "webp" }, { "image/gif", "gif" },
+	};
+	const char *mime;
+
+	if (cookie == NULL) {
+		cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+		if (cookie == NULL || magic_load(cookie, NULL) != 0) {
+			log_error("libmagic: %s", cookie ? magic_error(cookie) : "cannot open");
+			if (cookie != NULL)
+				magic_close(cookie);
+			cookie = NULL;
+			return NULL;
+		}
+	}
+	mime = magic_buffer(cookie, data, len);
+	for (size_t i = 0; mime != NULL && i < sizeof allowed / sizeof allowed[0]; i++)
+		if (strcmp(mime, allowed[i].mime) == 0)
+			return allowed[i].ext;
+	return NULL;
+}
+
+/* POST /albums/{id}/covers, multipart/form-data with a file field "cover" -> 201 {coverUrl} */
+void albums_cover_upload(struct request *req)
+{
+	static const struct multipart_callbacks cbs = { cover_begin, cover_data, cover_end };
+	struct cover_upload up = { .data = NULL };
+	struct multipart *mp = NULL;
+	char boundary[80], chunk[16384];
+	char *name = NULL, *url = NULL;
+	PGresult *res = NULL;
+	enum db_result r;
+	long n;
+	int bad = 0;
+
+	if (multipart_boundary(req->content_type, boundary, sizeof boundary) != 0) {
+		reply_error(req, 415, "the cover must be sent as multipart/form-data");
+		goto out;
+	}
+	up.data = req_alloc(req, COVER_MAX);
+	mp = multipart_new(boundary, &cbs, &up);
+	if (mp == NULL) {
+		reply_error(req, 500, "out of memory");
+		goto out;
+	}
+	/* Read everything, even after an error, so nginx sees a whole exchange. */
+	while ((n = req->read_body(req, chunk, sizeof chunk)) > 0)
+		if (!bad && multipart_feed(mp, chunk, (size_t)n) != 0)
+			bad = 1;
+	if (bad || multipart_finish(mp) != 0) {
+		reply_error(req, 400, "malformed multipart body: %s", multipart_error(mp));
+		goto out;
+	}
+	if (up.too_big) {
+		reply_error(req, 413, "the cover is larger than %d bytes", COVER_MAX);
+		goto out;
+	}
+	if (!up.seen_cover || up.len == 0) {
+		reply_error(req, 400, "a file field named \"cover\" is required");
+		goto out;
+	}
+	const char *ext = image_extension(up.data, up.len);
+	if (ext == NULL) {
+		reply_error(req, 400, "the cover must be a JPEG, PNG, WebP or GIF image");
+		goto out;
+	}
+	name = storage_put("covers", ext, up.data, up.len);
+	if (name == NULL) {
+		reply_error(req, 500, "could not store the cover");
+		goto out;
+	}
+	const char *params[] = { req->params[0], name };
+	r = db_exec(&album_set_cover, params, &res);
+	if (r != DB_OK || PQntuples(res) == 0) {
+		storage_delete("covers", name);
+		if (r != DB_OK)
+			db_reply_error(req, r, res);
+		else
+			reply_error(req, 404, "album not found");
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 0))
+		storage_delete("covers", PQgetvalue(res, 0, 0));
+	url = storage_url("covers", name);
+	struct json_object *data = json_object_new_object();
+	json_object_object_add(data, "coverUrl", url ? json_object_new_string(url) : NULL);
+	reply_message(req, 201, "cover uploaded", data);
+out:
+	multipart_free(mp);
+	free(name);
+	free(url);
 	PQclear(res);
 }

@@ -22,6 +22,7 @@ void albums_delete(struct request *req);
 void album_likes_add(struct request *req);
 void album_likes_delete(struct request *req);
 void album_likes_get(struct request *req);
+void albums_cover_upload(struct request *req);
 
 /* h_users.c */
 void users_create(struct request *req);

@@ -21,6 +21,7 @@ const struct route routes[] = {
 	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0, RATE_NONE },
 	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0, RATE_NONE },
+	{ "POST", "/albums/:id/covers", albums_cover_upload, ROUTE_STREAM, 1024 * 1024, RATE_NONE },
 
 	{ "POST", "/songs", songs_create, ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
@@ -237,8 +238,9 @@ void router_dispatch(struct request *req)
 			drain_body(req);
 			return;
 		}
-	} else {
+	} else if (!(found->flags & ROUTE_STREAM)) {
 		drain_body(req);
 	}
 	found->handler(req);
+	drain_body(req); /* whatever a streaming handler left unread */
 }

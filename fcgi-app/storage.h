@@ -1,0 +1,20 @@
+/* storage.h: where uploaded files live: put, delete, url (local disk; S3 would fit here) */
+#ifndef QUEUED_STORAGE_H
+#define QUEUED_STORAGE_H
+
+#include <stddef.h>
+
+/*
+ * Store len bytes under a fresh server-made name in the area kind ("covers"),
+ * ending with ext ("jpg"). The name never comes from the client, so it cannot
+ * escape the area. Returns the name (caller frees), or NULL.
+ */
+char *storage_put(const char *kind, const char *ext, const void *data, size_t len);
+
+/* Remove a stored file; a name that does not look like ours is ignored. 0 or -1. */
+int storage_delete(const char *kind, const char *name);
+
+/* The absolute public URL of a stored file (caller frees). */
+char *storage_url(const char *kind, const char *name);
+
+#endif
