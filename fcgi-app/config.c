@@ -99,6 +99,14 @@ void config_from_env(void)
 	config.public_base_url = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.log_level = env_str("LOG_LEVEL", "info");
+	config.smtp_host = env_str("SMTP_HOST", "127.0.0.1");
+	config.smtp_port = (int)env_long("SMTP_PORT", 25);
+	config.smtp_user = env_str("SMTP_USER", NULL);
+	config.smtp_password = env_str("SMTP_PASSWORD", NULL);
+	config.export_from = env_str("EXPORT_FROM", config.smtp_user ? config.smtp_user : "queued@localhost");
+	config.export_max_attempts = (int)env_long("EXPORT_MAX_ATTEMPTS", 10);
+	config.export_lease = (int)env_long("EXPORT_LEASE_SECONDS", 60);
+	config.export_backoff_max = (int)env_long("EXPORT_BACKOFF_MAX", 60);
 }
 
 int config_validate(const char **why)

@@ -20,6 +20,15 @@ struct config {
 	const char *public_base_url;  /* PUBLIC_BASE_URL: absolute URLs handed to clients */
 	const char *uploads_dir;      /* UPLOADS_DIR: where uploaded files are stored (nginx serves /uploads/) */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
+	/* queued-exportd */
+	const char *smtp_host;        /* SMTP_HOST */
+	int smtp_port;                /* SMTP_PORT */
+	const char *smtp_user;        /* SMTP_USER: authenticate only when set */
+	const char *smtp_password;    /* SMTP_PASSWORD */
+	const char *export_from;      /* EXPORT_FROM: sender; default SMTP_USER or queued@localhost */
+	int export_max_attempts;      /* EXPORT_MAX_ATTEMPTS */
+	int export_lease;             /* EXPORT_LEASE_SECONDS: a claimed job's lease */
+	int export_backoff_max;       /* EXPORT_BACKOFF_MAX: longest wait between attempts, s */
 };
 
 extern struct config config;

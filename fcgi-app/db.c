@@ -10,6 +10,7 @@
 static PGconn *conn;
 static unsigned conn_generation;       /* bumped on every new connection */
 static struct timespec next_attempt;   /* no reconnect before this while the server is down */
+static const char *listen_channel;     /* LISTENed again on every new connection */
 
 #define RECONNECT_BACKOFF_MS 250
 #define MAX_ATTEMPTS 4
@@ -54,7 +55,50 @@ static int try_connect(void)
 	}
 	conn_generation++;
 	log_info("connected to PostgreSQL (connection %u)", conn_generation);
+	if (listen_channel != NULL) {
+		char sql[96];
+		PGresult *r;
+
+		snprintf(sql, sizeof sql, "LISTEN %s", listen_channel);
+		r = PQexec(conn, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			log_error("LISTEN %s: %s", listen_channel, PQerrorMessage(conn));
+		PQclear(r);
+	}
 	return 0;
+}
+
+static int ensure_connection_for_wait(void);
+
+void db_listen(const char *channel)
+{
+	listen_channel = channel;
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
+		PQfinish(conn);
+		conn = NULL;
+	}
+	try_connect();
+}
+
+int db_wait_notify(int timeout_ms)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+	int count = 0;
+
+	if (ensure_connection_for_wait() != 0) {
+		poll(NULL, 0, timeout_ms < 1000 ? timeout_ms : 1000);
+		return -1;
+	}
+	pfd.fd = PQsocket(conn);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, timeout_ms) > 0)
+		PQconsumeInput(conn);
+	while ((n = PQnotifies(conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return PQstatus(conn) == CONNECTION_OK ? count : -1;
 }
 
 void db_connect(void)
@@ -92,6 +136,11 @@ static int ensure_connection(void)
 		conn = NULL;
 	}
 	return try_connect();
+}
+
+static int ensure_connection_for_wait(void)
+{
+	return ensure_connection();
 }
 
 static int retryable(const PGresult *res)

@@ -26,6 +26,15 @@ enum db_result {
 	DB_UNAVAILABLE, /* no connection to the server; *res is NULL */
 };
 
+/* LISTEN on channel (a constant identifier) now and after every reconnect. */
+void db_listen(const char *channel);
+
+/*
+ * Wait up to timeout_ms for a notification on the LISTENed channel. Returns
+ * the number that arrived (0 on timeout), or -1 while the server is away.
+ */
+int db_wait_notify(int timeout_ms);
+
 /* Connect now; failure is not fatal, the next db_exec tries again. */
 void db_connect(void);
 void db_disconnect(void);

@@ -64,4 +64,8 @@ void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);
 
+/* h_exports.c */
+void exports_create(struct request *req);
+void exports_get(struct request *req);
+
 #endif

@@ -43,6 +43,9 @@ const struct route routes[] = {
 	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0, RATE_NONE },
 
+	{ "POST", "/export/playlists/:playlistId", exports_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/export/jobs/:jobId", exports_get, ROUTE_AUTH, 0, RATE_NONE },
+
 	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 

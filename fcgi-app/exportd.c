@@ -1,0 +1,58 @@
+/* exportd.c: queued-exportd: sends playlist exports queued in PostgreSQL by email */
+#include "config.h"
+#include "db.h"
+#include "export.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	stopping = 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env_file = getenv("QUEUED_ENV_FILE");
+	struct sigaction sa;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc)
+			env_file = argv[++i];
+		else
+			fatal("usage: queued-exportd [--env-file FILE]");
+	}
+	if (env_file != NULL && config_load_env_file(env_file) != 0)
+		fatal("cannot read env file %s", env_file);
+	config_from_env();
+	log_set_level(log_level_from_name(config.log_level));
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatal("libcurl failed to initialise");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* New jobs wake us through NOTIFY; retries and expired leases by the clock. */
+	db_listen("export_jobs");
+	log_info("sending exports through %s:%d", config.smtp_host, config.smtp_port);
+	while (!stopping) {
+		int rc;
+
+		while (!stopping && (rc = export_run_one()) > 0)
+			;
+		if (stopping)
+			break;
+		db_wait_notify(export_next_due_ms(5000));
+	}
+	db_disconnect();
+	curl_global_cleanup();
+	log_info("stopped");
+	return 0;
+}

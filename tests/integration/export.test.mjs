@@ -1,0 +1,124 @@
+// export.test.mjs: playlist export by email: durable jobs, the consumer, the SMTP sink.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { api, assertFail, assertOk, service, until, sleep, DATA } from './lib.mjs';
+import { newUser, newPlaylist, addCollaborator, newSong, addPlaylistSong } from './catalog_lib.mjs';
+
+const MAIL = path.join(DATA, 'mail');
+
+function mailsFor(playlistId) {
+  if (!fs.existsSync(MAIL)) return [];
+  return fs.readdirSync(MAIL).filter((f) => f.endsWith('.eml'))
+    .map((f) => fs.readFileSync(path.join(MAIL, f), 'latin1'))
+    .filter((m) => m.includes(`filename="playlist-${playlistId}.json"`));
+}
+
+/** The attachment's JSON and its declared type, from a MIME message curl built. */
+function attachment(mail, playlistId) {
+  const at = mail.indexOf(`filename="playlist-${playlistId}.json"`);
+  const headStart = mail.lastIndexOf('\r\n--', at);
+  const headEnd = mail.indexOf('\r\n\r\n', at);
+  const head = mail.slice(headStart, headEnd);
+  const end = mail.indexOf('\r\n--', headEnd + 4);
+  const body = mail.slice(headEnd + 4, end).replace(/\s+/g, '');
+  return { head, json: JSON.parse(Buffer.from(body, 'base64').toString('utf8')) };
+}
+
+async function playlistWithSongs(owner) {
+  const playlistId = await newPlaylist(owner, 'Road trip');
+  const songs = [];
+  for (const title of ['Alpha', 'Beta']) {
+    const id = await newSong({ title, performer: `${title} Band` });
+    await addPlaylistSong(owner, playlistId, id);
+    songs.push({ id, title, performer: `${title} Band` });
+  }
+  return { playlistId, songs };
+}
+
+async function job(owner, id) {
+  return assertOk(await api('GET', `/export/jobs/${id}`, { token: owner.token })).job;
+}
+
+test('export refusals: 401, 400, 404, 403', async () => {
+  const owner = await newUser();
+  const other = await newUser();
+  const collaborator = await newUser();
+  const playlistId = await newPlaylist(owner);
+  await addCollaborator(owner, playlistId, collaborator.id);
+  const path_ = `/export/playlists/${playlistId}`;
+  assertFail(await api('POST', path_, { body: { targetEmail: 'a@example.com' } }), 401);
+  for (const targetEmail of [undefined, 5, null, '', 'not-an-email', 'a@b', '@example.com', 'a b@example.com', 'a@example.com\r\nRCPT TO:<x@y.z>', 'a@@example.com']) {
+    assertFail(await api('POST', path_, { token: owner.token, body: targetEmail === undefined ? {} : { targetEmail } }), 400);
+  }
+  assertFail(await api('POST', '/export/playlists/playlist-nope', { token: owner.token, body: { targetEmail: 'a@example.com' } }), 404);
+  assertFail(await api('POST', path_, { token: other.token, body: { targetEmail: 'a@example.com' } }), 403);
+  assertFail(await api('POST', path_, { token: collaborator.token, body: { targetEmail: 'a@example.com' } }), 403);
+});
+
+test('an export is answered at once and arrives by email with the exact JSON attachment', async () => {
+  const owner = await newUser();
+  const { playlistId, songs } = await playlistWithSongs(owner);
+  const r = await api('POST', `/export/playlists/${playlistId}`, { token: owner.token, body: { targetEmail: 'fan@example.com' } });
+  const data = assertOk(r, 201);
+  assert.ok(r.json.message);
+  assert.match(data.jobId, /^export-/);
+  await until(() => mailsFor(playlistId).length === 1, 10000, 'the email');
+  const mail = mailsFor(playlistId)[0];
+  assert.match(mail, /X-Sink-To: <fan@example.com>/);
+  const { head, json } = attachment(mail, playlistId);
+  assert.match(head, /Content-Type: application\/json/);
+  assert.deepEqual(json, { playlist: { id: playlistId, name: 'Road trip', songs } });
+  const j = await until(async () => { const x = await job(owner, data.jobId); return x.state === 'sent' && x; }, 5000, 'state sent');
+  assert.equal(j.attempts, 1);
+  assert.equal(j.targetEmail, 'fan@example.com');
+  await sleep(500);
+  assert.equal(mailsFor(playlistId).length, 1, 'exactly one email per job');
+  // Only the owner sees the job.
+  const other = await newUser();
+  assertFail(await api('GET', `/export/jobs/${data.jobId}`, { token: other.token }), 403);
+  assertFail(await api('GET', '/export/jobs/export-nope', { token: owner.token }), 404);
+});
+
+test('with the SMTP server down the job stays queued, and goes out once it is back', async () => {
+  const owner = await newUser();
+  const { playlistId } = await playlistWithSongs(owner);
+  service('stop', 'sink');
+  let jobId;
+  try {
+    jobId = assertOk(await api('POST', `/export/playlists/${playlistId}`, { token: owner.token, body: { targetEmail: 'late@example.com' } }), 201).jobId;
+    const j = await until(async () => { const x = await job(owner, jobId); return x.attempts >= 2 && x; }, 15000, 'failed attempts');
+    assert.ok(['queued', 'sending'].includes(j.state), j.state);
+    assert.ok(j.lastError, 'the error is kept');
+    assert.equal(mailsFor(playlistId).length, 0);
+  } finally {
+    service('start', 'sink');
+  }
+  await until(async () => (await job(owner, jobId)).state === 'sent', 15000, 'delivery after the sink returned');
+  assert.equal(mailsFor(playlistId).length, 1);
+});
+
+test('killing the consumer mid-job loses nothing: another run picks it up after the lease', async () => {
+  const owner = await newUser();
+  const { playlistId } = await playlistWithSongs(owner);
+  const hold = path.join(MAIL, '.hold');
+  fs.writeFileSync(hold, '');
+  let jobId;
+  try {
+    jobId = assertOk(await api('POST', `/export/playlists/${playlistId}`, { token: owner.token, body: { targetEmail: 'kill@example.com' } }), 201).jobId;
+    await until(async () => (await job(owner, jobId)).state === 'sending', 10000, 'the job being sent');
+    await sleep(500); // the message is with the sink, which does not acknowledge it
+    const pid = Number(fs.readFileSync(path.join(DATA, 'run/exportd.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 5000, 'the consumer to die');
+  } finally {
+    fs.rmSync(hold, { force: true });
+  }
+  assert.equal((await job(owner, jobId)).state, 'sending', 'still leased to the dead consumer');
+  service('start', 'exportd');
+  const j = await until(async () => { const x = await job(owner, jobId); return x.state === 'sent' && x; }, 20000, 'delivery after the lease ran out');
+  assert.equal(j.attempts, 2);
+  await sleep(500);
+  assert.equal(mailsFor(playlistId).length, 1, 'exactly one email arrived');
+});
