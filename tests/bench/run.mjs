@@ -1,0 +1,292 @@
+// run.mjs: the scenarios of `./dev bench` against the private stack dev started.
+// Prints one table and writes the same figures as JSON. Numbers are reported,
+// never asserted: a benchmark informs, the test suite decides.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+
+const URL_BASE = process.env.QUEUED_URL;
+const DATA = process.env.QUEUED_DATA;
+const ROOT = process.env.QUEUED_ROOT;
+const BENCH_LIVE = process.env.BENCH_LIVE;
+const OUT = process.env.BENCH_OUT || path.join(DATA, 'bench.json');
+const QUICK = !!process.env.BENCH_QUICK;
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+const PORT = Number(new URL(URL_BASE).port);
+const WORK = fs.mkdtempSync(path.join(DATA, 'bench-'));
+
+const env = Object.fromEntries(fs.readFileSync(path.join(DATA, 'queued.env'), 'utf8').split('\n')
+  .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+const results = [];
+const want = (name) => !ONLY || ONLY.includes(name);
+
+// ---------------------------------------------------------------- helpers
+
+function sign(claims, key) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return `${head}.${createHmac('sha256', key).update(head).digest('base64url')}`;
+}
+
+let tokenSerial = 0;
+/** Guest tokens for distinct voters, minted with the stack's key (no request each). */
+function guestTokens(n) {
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const id = `guest-bench${String(++tokenSerial).padStart(11, '0')}`;
+    out.push(sign({ id, name: `b${tokenSerial}`, guest: true, typ: 'guest', exp }, env.ACCESS_TOKEN_KEY));
+  }
+  return out;
+}
+
+async function api(method, p, body, token, base = URL_BASE) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return { status: res.status, text, json: text ? JSON.parse(text) : null };
+}
+
+let songs;
+async function roomWith(nEntries, host) {
+  songs ??= (await api('GET', '/songs')).json.data.songs.map((s) => s.id);
+  const room = (await api('POST', '/rooms', { name: 'bench' }, host)).json.data.room;
+  const entries = [];
+  // Distinct songs first, then repeats by different adders (a repeat by the same
+  // adder would become a vote).
+  const adders = guestTokens(Math.ceil(nEntries / songs.length) + 1);
+  for (let i = 0; i < nEntries; i++) {
+    const who = i < songs.length ? host : adders[Math.floor(i / songs.length)];
+    // A song already waiting becomes a vote: use a fresh catalog song when needed.
+    const song = await songFor(i);
+    const r = await api('POST', `/rooms/${room.code}/queue`, { songId: song }, who);
+    entries.push(r.json.data.entry.id);
+  }
+  return { code: room.code, entries };
+}
+
+let extraSongs = [];
+async function songFor(i) {
+  if (i < songs.length) return songs[i];
+  while (extraSongs.length <= i - songs.length) {
+    const r = await api('POST', '/songs', { title: `Bench ${extraSongs.length}`, year: 2020, genre: 'bench', performer: 'Bench', duration: 200 });
+    extraSongs.push(r.json.data.songId);
+  }
+  return extraSongs[i - songs.length];
+}
+
+function writeLines(name, lines) {
+  const f = path.join(WORK, name);
+  fs.writeFileSync(f, lines.join('\n') + '\n');
+  return f;
+}
+
+function psql(sql) {
+  return execFileSync('psql', ['-X', '-tA', '-h', path.join(DATA, 'run/pg'), '-U', 'queued', '-d', 'queued', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+function runLive(args) {
+  const out = path.join(WORK, `live-${Date.now()}.json`);
+  const r = spawnSync(BENCH_LIVE, [...args, '--json', out], { encoding: 'utf8', timeout: 300000 });
+  if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`bench-live failed (${r.status}): ${r.stderr?.slice(-500)}`);
+  return JSON.parse(fs.readFileSync(out, 'utf8'));
+}
+
+function runWrk(args) {
+  const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: 300000 });
+  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('WRKJSON '));
+  if (!line) throw new Error(`wrk failed: ${r.stdout?.slice(-500)} ${r.stderr?.slice(-500)}`);
+  return JSON.parse(line.slice(8));
+}
+
+function record(scenario, load, s, extra = {}) {
+  const row = { scenario, load, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, ...extra };
+  results.push(row);
+  console.error(`bench: ${scenario} | ${load} | p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} ms ${extra.throughput ? `| ${Math.round(extra.throughput)}/s` : ''} ${extra.integrity ? `| ${extra.integrity}` : ''}`);
+  return row;
+}
+
+const fmt = (x) => (x === undefined || x === null ? '-' : Number(x).toFixed(2));
+const seconds = QUICK ? 3 : 10;
+
+// ---------------------------------------------------------------- scenarios
+
+async function voteToScreen(host) {
+  const sizes = QUICK ? [100, 1000] : [100, 1000, 5000];
+  const tokens = writeLines('alt-tokens.txt', guestTokens(50));
+  const out = {};
+  for (const transport of ['sse', 'ws']) {
+    for (const s of sizes) {
+      const room = await roomWith(1, host);
+      const live = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
+        '--subscribers', String(s), '--transport', transport, '--votes', String(100 * seconds), '--rate', '100',
+        '--vote-path', `/rooms/${room.code}/queue/${room.entries[0]}/vote`, '--tokens', tokens, '--values', 'alternate',
+        '--connections', '4']);
+      out[`${transport}:${s}`] = live;
+      record('1 vote→screen', `${s} ${transport} subscribers, 100 votes/s`, live.delivery, {
+        throughput: live.voteRatePerS,
+        errors: live.votesFailed + (live.subscribers - live.subscribersConnected),
+        integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered`,
+      });
+    }
+  }
+  return out;
+}
+
+async function voteThroughput(host) {
+  const rows = [];
+  for (const [label, nRooms, perRoom] of [['100 rooms', 100, 10], ['one hot room', 1, 10]]) {
+    const rooms = [];
+    for (let i = 0; i < nRooms; i++) rooms.push(await roomWith(perRoom, host));
+    const n = QUICK ? 40000 : 120000;
+    const tokens = guestTokens(n);
+    const lines = tokens.map((t, i) => {
+      const room = rooms[i % nRooms];
+      return `/rooms/${room.code}/queue/${room.entries[Math.floor(i / nRooms) % perRoom]}/vote\t${t}`;
+    });
+    const file = writeLines(`votes-${nRooms}.txt`, lines);
+    const w = runWrk(['-t2', '-c64', `-d${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'tests/bench/vote.lua'), URL_BASE, '--', file, '2']);
+    const codes = rooms.map((r) => `'${r.code}'`).join(',');
+    const total = Number(psql(`SELECT coalesce(sum(e.score), 0) FROM queue_entries e JOIN rooms r ON r.id = e.room_id WHERE r.code IN (${codes})`));
+    const rowsInDb = Number(psql(`SELECT count(*) FROM votes v JOIN queue_entries e ON e.id = v.entry_id JOIN rooms r ON r.id = e.room_id WHERE r.code IN (${codes})`));
+    const diff = total - w.ok;
+    rows.push(record('2 vote throughput', `${label}, 64 connections, distinct voters`, w, {
+      throughput: w.ok / (w.durationUs / 1e6),
+      errors: w.failed + w.errors.timeout + w.errors.connect + w.errors.read,
+      integrity: diff === 0 && rowsInDb === total ? `exact: ${total} in DB = ${w.ok} acknowledged` : `FAILED: DB ${total} (rows ${rowsInDb}) vs acknowledged ${w.ok}`,
+    }));
+  }
+  return rows;
+}
+
+async function voteLatencyVsListeners(host, live1000) {
+  const tokens = writeLines('alt-tokens-2.txt', guestTokens(50));
+  const room = await roomWith(1, host);
+  const zero = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
+    '--subscribers', '0', '--transport', 'sse', '--votes', String(100 * seconds), '--rate', '100',
+    '--vote-path', `/rooms/${room.code}/queue/${room.entries[0]}/vote`, '--tokens', tokens, '--values', 'alternate']);
+  record('3 vote request latency', '0 subscribers, 100 votes/s', zero.request, { throughput: zero.voteRatePerS, errors: zero.votesFailed });
+  const thousand = live1000 || runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
+    '--subscribers', '1000', '--transport', 'sse', '--votes', String(100 * seconds), '--rate', '100',
+    '--vote-path', `/rooms/${room.code}/queue/${room.entries[0]}/vote`, '--tokens', tokens, '--values', 'alternate']);
+  record('3 vote request latency', '1,000 subscribers, 100 votes/s', thousand.request, {
+    throughput: thousand.voteRatePerS, errors: thousand.votesFailed,
+    integrity: `p50 ratio ${(thousand.request.p50 / zero.request.p50).toFixed(2)}x, p99 ratio ${(thousand.request.p99 / zero.request.p99).toFixed(2)}x`,
+  });
+}
+
+async function reads(host) {
+  const room = await roomWith(20, host);
+  const url = `${URL_BASE}/rooms/${room.code}/queue`;
+  const body = await (await fetch(url)).text();
+  await fetch(url); // now cached
+  fs.writeFileSync(path.join(DATA, 'uploads', 'bench-snapshot.json'), body);
+  const api1 = runWrk(['-t2', '-c32', `-d${seconds}s`, '-s', path.join(ROOT, 'tests/bench/get.lua'), url]);
+  const stat = runWrk(['-t2', '-c32', `-d${seconds}s`, '-s', path.join(ROOT, 'tests/bench/get.lua'), `${URL_BASE}/uploads/bench-snapshot.json`]);
+  const a = api1.ok / (api1.durationUs / 1e6);
+  const s = stat.ok / (stat.durationUs / 1e6);
+  record('4 reads', `GET queue from cache (${body.length} bytes), 32 connections`, api1, { throughput: a, errors: api1.failed, integrity: `${(100 * a / s).toFixed(0)}% of static` });
+  record('4 reads', 'nginx static file, same bytes, 32 connections', stat, { throughput: s, errors: stat.failed });
+}
+
+async function growth(host) {
+  const tokens = writeLines('growth-tokens.txt', guestTokens(2000));
+  for (const n of [10, 100, 1000]) {
+    const room = await roomWith(n, host);
+    const entries = writeLines(`growth-${n}.txt`, room.entries.map(String));
+    const v = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
+      '--subscribers', '0', '--transport', 'sse', '--votes', String(50 * seconds), '--rate', '50',
+      '--vote-path', `/rooms/${room.code}/queue/{entry}/vote`, '--entries', entries, '--tokens', tokens, '--values', 'up']);
+    record('5 growth: vote', `${n} waiting entries, 50 votes/s`, v.request, { throughput: v.voteRatePerS, errors: v.votesFailed });
+    const g = runWrk(['-t1', '-c4', `-d${Math.max(2, seconds / 2)}s`, '-s', path.join(ROOT, 'tests/bench/get.lua'), `${URL_BASE}/rooms/${room.code}/queue`]);
+    record('5 growth: GET', `${n} waiting entries, 4 connections`, g, { throughput: g.ok / (g.durationUs / 1e6), errors: g.failed });
+  }
+}
+
+async function peer(liveRuns, throughputRows) {
+  const dir = path.join(ROOT, 'tests/bench/peer');
+  if (!fs.existsSync(path.join(dir, 'server.mjs'))) { console.error('bench: no peer in tests/bench/peer'); return; }
+  if (!fs.existsSync(path.join(dir, 'node_modules'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+  const peerPort = PORT + 1;
+  const key = 'bench-peer-key-0123456789abcdef';
+  const proc = spawn('node', [path.join(dir, 'server.mjs')], {
+    env: { ...process.env, PEER_PORT: String(peerPort), PGHOST: env.PGHOST, PGPORT: env.PGPORT, PGUSER: env.PGUSER,
+      PGDATABASE: env.PGDATABASE, PEER_REDIS_SOCKET: env.REDIS_SERVER, PEER_TOKEN_KEY: key },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${peerPort}`;
+  try {
+    for (let i = 0; i < 100; i++) {
+      try { await fetch(`${base}/peer/rooms/none/playlist`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const mk = async () => {
+      const roomId = (await api('POST', '/peer/rooms', { name: 'bench' }, null, base)).json.roomId;
+      const entryIds = [];
+      for (let i = 0; i < 10; i++) entryIds.push((await api('POST', `/peer/rooms/${roomId}/entries`, { title: `s${i}` }, null, base)).json.entryId);
+      return { roomId, entryIds };
+    };
+    const peerTokens = (n) => Array.from({ length: n }, () => sign({ id: `voter-${++tokenSerial}` }, key));
+    const alt = writeLines('peer-alt.txt', peerTokens(50));
+    for (const s of QUICK ? [100, 1000] : [100, 1000]) {
+      const { roomId, entryIds } = await mk();
+      const live = runLive(['--host', '127.0.0.1', '--port', String(peerPort), '--path-events', '/socket.io/?EIO=4&transport=websocket',
+        '--transport', 'sio', '--sio-room', roomId, '--subscribers', String(s), '--votes', String(100 * seconds), '--rate', '100',
+        '--vote-path', `/peer/rooms/${roomId}/entries/${entryIds[0]}/vote`, '--tokens', alt, '--values', 'alternate']);
+      const ours = liveRuns?.[`ws:${s}`];
+      record('6 peer vote→screen', `${s} Socket.IO subscribers, 100 votes/s`, live.delivery, {
+        throughput: live.voteRatePerS, errors: live.votesFailed,
+        integrity: ours ? `queued/peer p99 ${(ours.delivery.p99 / live.delivery.p99).toFixed(2)}x` : '',
+      });
+      record('6 peer vote request', `${s} Socket.IO subscribers, 100 votes/s`, live.request, {
+        throughput: live.voteRatePerS, errors: live.votesFailed,
+        integrity: ours ? `queued/peer p50 ${(ours.request.p50 / live.request.p50).toFixed(2)}x` : '',
+      });
+    }
+    const { roomId, entryIds } = await mk();
+    const n = QUICK ? 20000 : 60000;
+    const lines = peerTokens(n).map((t, i) => `/peer/rooms/${roomId}/entries/${entryIds[i % 10]}/vote\t${t}`);
+    const w = runWrk(['-t2', '-c64', `-d${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'tests/bench/vote.lua'), base, '--', writeLines('peer-votes.txt', lines), '2']);
+    const tput = w.ok / (w.durationUs / 1e6);
+    const hot = throughputRows?.find((r) => r.load.startsWith('one hot room'));
+    record('6 peer vote throughput', 'one room, 64 connections, distinct voters', w, {
+      throughput: tput, errors: w.failed + w.errors.timeout,
+      integrity: hot ? `queued/peer ${(hot.throughput / tput).toFixed(1)}x` : '',
+    });
+  } finally {
+    proc.kill('SIGTERM');
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+const host = guestTokens(1)[0];
+let live;
+let tput;
+const steps = [
+  ['votescreen', async () => { live = await voteToScreen(host); }],
+  ['throughput', async () => { tput = await voteThroughput(host); }],
+  ['listeners', async () => voteLatencyVsListeners(host, live?.['sse:1000'])],
+  ['reads', async () => reads(host)],
+  ['growth', async () => growth(host)],
+  ['peer', async () => peer(live, tput)],
+];
+for (const [name, fn] of steps) {
+  if (!want(name)) continue;
+  try { await fn(); } catch (e) { console.error(`bench: ${name} failed: ${e.message}`); results.push({ scenario: name, error: e.message }); }
+}
+
+const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
+fs.writeFileSync(OUT, JSON.stringify({ when: new Date().toISOString(), machine, quick: QUICK, results }, null, 2));
+const cols = ['scenario', 'load', 'p50', 'p90', 'p99', 'max', 'throughput', 'errors', 'integrity'];
+const rows = results.map((r) => cols.map((c) => (r.error && c === 'load' ? `ERROR ${r.error}` : ['p50', 'p90', 'p99', 'max'].includes(c) ? fmt(r[c]) : c === 'throughput' && r[c] ? `${Math.round(r[c])}/s` : String(r[c] ?? ''))));
+const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => `| ${cells.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(cols.map((c) => (['p50', 'p90', 'p99', 'max'].includes(c) ? `${c} ms` : c))));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log(`\nJSON: ${OUT}`);
