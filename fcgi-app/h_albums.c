@@ -80,6 +80,19 @@ void albums_create(struct request *req)
 	PQclear(res);
 }
 
+/* The public URL of a cover file name at (row, col), or null without a cover. */
+static struct json_object *cover_url_json(const PGresult *res, int row, int col)
+{
+	struct json_object *out = NULL;
+
+	if (!PQgetisnull(res, row, col)) {
+		char *url = storage_url("covers", PQgetvalue(res, row, col));
+		out = url ? json_object_new_string(url) : NULL;
+		free(url);
+	}
+	return out;
+}
+
 /* GET /albums/{id} -> {album: {id, name, year, coverUrl, songs}} */
 void albums_get(struct request *req)
 {
@@ -100,13 +113,7 @@ void albums_get(struct request *req)
 	json_object_object_add(album, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
 	json_object_object_add(album, "name", json_object_new_string(PQgetvalue(res, 0, 1)));
 	json_object_object_add(album, "year", json_object_new_int(atoi(PQgetvalue(res, 0, 2))));
-	if (PQgetisnull(res, 0, 3)) {
-		json_object_object_add(album, "coverUrl", NULL);
-	} else {
-		char *url = storage_url("covers", PQgetvalue(res, 0, 3));
-		json_object_object_add(album, "coverUrl", url ? json_object_new_string(url) : NULL);
-		free(url);
-	}
+	json_object_object_add(album, "coverUrl", cover_url_json(res, 0, 3));
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (PQgetisnull(res, i, 4))
 			continue;
@@ -385,5 +392,32 @@ out:
 	multipart_free(mp);
 	free(name);
 	free(url);
+	PQclear(res);
+}
+
+DB_STMT(albums_list_stmt, 0, "SELECT id, name, year, cover FROM albums ORDER BY lower(name), id LIMIT 500");
+
+/* GET /albums -> {albums: [{id, name, year, coverUrl}]}: for browsing; OpenMusic has no list */
+void albums_list(struct request *req)
+{
+	PGresult *res = NULL;
+	enum db_result r = db_exec(&albums_list_stmt, NULL, &res);
+
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		PQclear(res);
+		return;
+	}
+	struct json_object *list = json_object_new_array_ext(PQntuples(res)), *data = json_object_new_object();
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *album = json_object_new_object();
+		json_object_object_add(album, "id", json_object_new_string(PQgetvalue(res, i, 0)));
+		json_object_object_add(album, "name", json_object_new_string(PQgetvalue(res, i, 1)));
+		json_object_object_add(album, "year", json_object_new_int(atoi(PQgetvalue(res, i, 2))));
+		json_object_object_add(album, "coverUrl", cover_url_json(res, i, 3));
+		json_object_array_add(list, album);
+	}
+	json_object_object_add(data, "albums", list);
+	reply_data(req, 200, data);
 	PQclear(res);
 }

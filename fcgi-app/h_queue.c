@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "db.h"
 #include "handlers.h"
+#include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
@@ -184,7 +185,65 @@ static struct json_object *entry_now(const char *id, int playing)
 	return e;
 }
 
-/* POST /rooms/{code}/queue {"songId"} -> 201 {entry, revision}, or 200 when it became a vote */
+/*
+ * A YouTube video as a catalog song: the first add of a video creates the row,
+ * later adds find it (the video id is unique), so a video waiting in a room
+ * is one entry however many people add it.
+ */
+DB_STMT(youtube_song_upsert, 5,
+	"INSERT INTO songs (id, title, year, genre, performer, duration, youtube_id)"
+	" VALUES ($1, $2, extract(year FROM now())::integer, 'YouTube', $3, $4::integer, $5)"
+	" ON CONFLICT (youtube_id) DO UPDATE SET youtube_id = EXCLUDED.youtube_id"
+	" RETURNING id");
+
+static int is_youtube_id(const char *s)
+{
+	return strlen(s) == 11 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11;
+}
+
+/* The catalog id of the body's song: {"songId"} or {"youtubeId", "title", "performer"?, "duration"?}. */
+static const char *song_of_body_or_reply(struct request *req)
+{
+	const char *song_id, *video, *title, *performer;
+	int64_t duration;
+	int has_duration;
+	char id[40], duration_text[16];
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (!json_object_object_get_ex(req->json, "youtubeId", NULL)) {
+		if (json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
+			return NULL;
+		return song_id;
+	}
+	if (json_string_or_reply(req, req->json, "youtubeId", 1, 11, &video) != 0 ||
+	    json_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
+	    json_opt_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
+	    json_opt_int_or_reply(req, req->json, "duration", 0, 86400, &duration, &has_duration) != 0)
+		return NULL;
+	if (!is_youtube_id(video)) {
+		reply_error(req, 400, "youtubeId must be an 11-character YouTube video id");
+		return NULL;
+	}
+	snprintf(duration_text, sizeof duration_text, "%lld", (long long)duration);
+	ids_random("song", id, sizeof id);
+	const char *params[] = { id, title, performer ? performer : "YouTube", has_duration ? duration_text : NULL, video };
+	r = db_exec(&youtube_song_upsert, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+		PQclear(res);
+		return NULL;
+	}
+	song_id = req_strdup(req, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return song_id;
+}
+
+/*
+ * POST /rooms/{code}/queue {"songId"} or {"youtubeId", "title", ...}
+ * -> 201 {entry, revision}, or 200 when it became a vote
+ */
 void queue_add(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
@@ -192,7 +251,7 @@ void queue_add(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (code == NULL || json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
+	if (code == NULL || (song_id = song_of_body_or_reply(req)) == NULL)
 		return;
 	const char *params[] = { code, song_id, req->who.id, room_member_name(req) };
 	r = db_exec(&queue_add_stmt, params, &res);

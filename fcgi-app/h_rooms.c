@@ -451,3 +451,51 @@ void rooms_history(struct request *req)
 	}
 	PQclear(res);
 }
+
+/*
+ * The caller as this room sees them, with their own votes: the shared queue
+ * snapshot is one cached document for everybody, so a screen asks for what
+ * is personal here. A caller who has not acted yet is a plain member.
+ */
+DB_STMT(room_me_stmt, 2,
+	"SELECT m.member_id IS NOT NULL, m.name, m.role, m.banned,"
+	"       (SELECT coalesce(json_agg(json_build_object('entryId', e.id, 'value', v.value) ORDER BY e.id), '[]')"
+	"          FROM queue_entries e JOIN votes v ON v.entry_id = e.id AND v.voter_id = $2"
+	"         WHERE e.room_id = r.id AND e.state IN ('waiting', 'playing') AND v.value <> 0),"
+	"       EXISTS (SELECT 1 FROM queue_entries e JOIN skip_votes k ON k.entry_id = e.id AND k.member_id = $2"
+	"                WHERE e.room_id = r.id AND e.state = 'playing')"
+	"  FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.member_id = $2"
+	" WHERE r.code = $1");
+
+/* GET /rooms/{code}/me -> {member: {id, name, role, banned}, votes: [{entryId, value}], skipVoted} */
+void rooms_me(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code, req->who.id };
+	r = db_exec(&room_me_stmt, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "room not found");
+	} else {
+		int known = PQgetvalue(res, 0, 0)[0] == 't';
+		struct json_object *member = json_object_new_object(), *data = json_object_new_object();
+		struct json_object *votes = json_tokener_parse(PQgetvalue(res, 0, 4));
+
+		json_object_object_add(member, "id", json_object_new_string(req->who.id));
+		json_object_object_add(member, "name", json_object_new_string(known ? PQgetvalue(res, 0, 1)
+										   : room_member_name(req)));
+		json_object_object_add(member, "role", json_object_new_string(known ? PQgetvalue(res, 0, 2) : "member"));
+		json_object_object_add(member, "banned", json_object_new_boolean(known && PQgetvalue(res, 0, 3)[0] == 't'));
+		json_object_object_add(data, "member", member);
+		json_object_object_add(data, "votes", votes ? votes : json_object_new_array());
+		json_object_object_add(data, "skipVoted", json_object_new_boolean(PQgetvalue(res, 0, 5)[0] == 't'));
+		reply_data(req, 200, data);
+	}
+	PQclear(res);
+}

@@ -47,3 +47,32 @@ void users_create(struct request *req)
 	free(hash);
 	PQclear(res);
 }
+
+DB_STMT(user_by_id, 1, "SELECT id, username, fullname FROM users WHERE id = $1");
+
+/* GET /users/me -> {user: {id, username, fullname}}: who an access token belongs to */
+void users_me(struct request *req)
+{
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (req->who.kind != IDENTITY_USER) {
+		reply_error(req, 401, "this needs a registered user's access token");
+		return;
+	}
+	const char *params[] = { req->who.id };
+	r = db_exec(&user_by_id, params, &res);
+	if (r != DB_OK) {
+		db_reply_error(req, r, res);
+	} else if (PQntuples(res) == 0) {
+		reply_error(req, 404, "user not found");
+	} else {
+		struct json_object *user = json_object_new_object(), *data = json_object_new_object();
+		json_object_object_add(user, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+		json_object_object_add(user, "username", json_object_new_string(PQgetvalue(res, 0, 1)));
+		json_object_object_add(user, "fullname", json_object_new_string(PQgetvalue(res, 0, 2)));
+		json_object_object_add(data, "user", user);
+		reply_data(req, 200, data);
+	}
+	PQclear(res);
+}

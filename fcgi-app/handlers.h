@@ -16,6 +16,7 @@ void songs_delete(struct request *req);
 
 /* h_albums.c */
 void albums_create(struct request *req);
+void albums_list(struct request *req);
 void albums_get(struct request *req);
 void albums_update(struct request *req);
 void albums_delete(struct request *req);
@@ -26,6 +27,7 @@ void albums_cover_upload(struct request *req);
 
 /* h_users.c */
 void users_create(struct request *req);
+void users_me(struct request *req);
 
 /* h_authentications.c */
 void authentications_login(struct request *req);
@@ -54,6 +56,7 @@ void rooms_cohost_delete(struct request *req);
 void rooms_ban_add(struct request *req);
 void rooms_ban_delete(struct request *req);
 void rooms_members(struct request *req);
+void rooms_me(struct request *req);
 void rooms_history(struct request *req);
 
 /* h_queue.c */

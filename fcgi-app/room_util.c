@@ -61,6 +61,7 @@ struct json_object *room_entry_json(const PGresult *res, int row, int c, int pla
 	json_object_object_add(song, "title", text_or_null(res, row, c + 2));
 	json_object_object_add(song, "performer", text_or_null(res, row, c + 3));
 	json_object_object_add(song, "duration", int_or_null(res, row, c + 4));
+	json_object_object_add(song, "youtubeId", text_or_null(res, row, c + 13));
 	json_object_object_add(entry, "song", song);
 	json_object_object_add(entry, "score", int_or_null(res, row, c + 5));
 	json_object_object_add(by, "id", text_or_null(res, row, c + 6));

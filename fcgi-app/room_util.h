@@ -19,13 +19,14 @@ const char *room_member_name(const struct request *req);
 /*
  * Columns of an entry row, in this order, as every entry query selects them:
  * id, song_id, title, performer, duration, score, added_by_id, added_by_name,
- * added_at, fallback, adder_played, started_at, skip_votes.
+ * added_at, fallback, adder_played, started_at, skip_votes, youtube_id.
  */
-#define ROOM_ENTRY_COLUMNS 13
+#define ROOM_ENTRY_COLUMNS 14
 #define ROOM_ENTRY_SELECT \
 	"e.id, e.song_id, s.title, s.performer, s.duration, e.score, e.added_by_id," \
 	" e.added_by_name, iso_time(e.added_at), e.fallback, coalesce(m.played, 0)," \
-	" iso_time(e.started_at), (SELECT count(*) FROM skip_votes k WHERE k.entry_id = e.id)"
+	" iso_time(e.started_at), (SELECT count(*) FROM skip_votes k WHERE k.entry_id = e.id)," \
+	" s.youtube_id"
 #define ROOM_ENTRY_FROM \
 	" queue_entries e JOIN songs s ON s.id = e.song_id" \
 	" LEFT JOIN room_members m ON m.room_id = e.room_id AND m.member_id = e.added_by_id"

@@ -15,6 +15,7 @@ const struct route routes[] = {
 	{ "POST", "/guests", guests_create, ROUTE_JSON, 0, RATE_GUEST },
 
 	{ "POST", "/albums", albums_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/albums", albums_list, 0, 0, RATE_NONE },
 	{ "GET", "/albums/:id", albums_get, 0, 0, RATE_NONE },
 	{ "PUT", "/albums/:id", albums_update, ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/albums/:id", albums_delete, 0, 0, RATE_NONE },
@@ -30,6 +31,7 @@ const struct route routes[] = {
 	{ "DELETE", "/songs/:id", songs_delete, 0, 0, RATE_NONE },
 
 	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/users/me", users_me, ROUTE_AUTH, 0, RATE_NONE },
 
 	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_NONE },
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
@@ -53,6 +55,7 @@ const struct route routes[] = {
 	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },
 	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/me", rooms_me, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0, RATE_NONE },
