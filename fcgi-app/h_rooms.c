@@ -218,6 +218,10 @@ void rooms_update(struct request *req)
 			goto out;
 		}
 	}
+	if (json_object_object_length(req->json) == 0) {
+		reply_error(req, 400, "the body names no setting to change");
+		goto out;
+	}
 	if (json_opt_string_or_reply(req, req->json, "name", 1, 80, &s) != 0)
 		goto out;
 	if (s != NULL)
