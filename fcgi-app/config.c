@@ -97,6 +97,8 @@ void config_from_env(void)
 	config.refresh_token_age = env_long("REFRESH_TOKEN_AGE", 14L * 24 * 3600);
 	config.guest_token_age = env_long("GUEST_TOKEN_AGE", 30L * 24 * 3600);
 	config.public_base_url = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
+	config.youtube_api_key = env_str("YOUTUBE_API_KEY", NULL);
+	config.youtube_api_url = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.log_level = env_str("LOG_LEVEL", "info");
 	config.smtp_host = env_str("SMTP_HOST", "127.0.0.1");

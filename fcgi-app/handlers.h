@@ -28,6 +28,7 @@ void albums_cover_upload(struct request *req);
 /* h_users.c */
 void users_create(struct request *req);
 void users_me(struct request *req);
+void youtube_search_get(struct request *req);
 
 /* h_authentications.c */
 void authentications_login(struct request *req);
