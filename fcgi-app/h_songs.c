@@ -53,7 +53,7 @@ DB_STMT(song_insert, 7,
 
 DB_STMT(song_by_id, 1,
 	"SELECT id, title, year, performer, genre, duration, album_id,"
-	"       iso_time(inserted_at), iso_time(updated_at), youtube_id"
+	"       iso_time(inserted_at), iso_time(updated_at)"
 	"  FROM songs WHERE id = $1");
 
 /* The song and the snapshots that show it change together. */
@@ -122,7 +122,7 @@ void songs_create(struct request *req)
 	PQclear(res);
 }
 
-/* GET /songs/{id} -> {song: {id, title, year, performer, genre, duration, albumId, insertedAt, updatedAt, youtubeId}} */
+/* GET /songs/{id} -> {song: {id, title, year, performer, genre, duration, albumId, insertedAt, updatedAt}} */
 void songs_get(struct request *req)
 {
 	const char *params[] = { req->params[0] };
@@ -147,8 +147,6 @@ void songs_get(struct request *req)
 				       json_object_new_string(PQgetvalue(res, 0, 6)));
 		json_object_object_add(song, "insertedAt", json_object_new_string(PQgetvalue(res, 0, 7)));
 		json_object_object_add(song, "updatedAt", json_object_new_string(PQgetvalue(res, 0, 8)));
-		json_object_object_add(song, "youtubeId", PQgetisnull(res, 0, 9) ? NULL :
-				       json_object_new_string(PQgetvalue(res, 0, 9)));
 		json_object_object_add(data, "song", song);
 		reply_data(req, 200, data);
 	}
