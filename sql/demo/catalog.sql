@@ -37,3 +37,24 @@ INSERT INTO songs (id, title, year, genre, performer, duration) VALUES
   ('song-demo00000000035', 'Halo', 2008, 'R&B', 'Beyoncé', 261),
   ('song-demo00000000036', 'Toxic', 2003, 'Pop', 'Britney Spears', 199)
 ON CONFLICT (id) DO NOTHING;
+
+-- A few albums, so the web client has something to browse and covers to show.
+INSERT INTO albums (id, name, year) VALUES
+  ('album-demo0000000001', 'A Night at the Opera', 1975),
+  ('album-demo0000000002', 'Thriller', 1982),
+  ('album-demo0000000003', 'Nevermind', 1991),
+  ('album-demo0000000004', 'Random Access Memories', 2013),
+  ('album-demo0000000005', 'Future Nostalgia', 2020),
+  ('album-demo0000000006', 'Arrival', 1976)
+ON CONFLICT (id) DO NOTHING;
+UPDATE songs s SET album_id = a.album_id
+  FROM (VALUES ('song-demo00000000001', 'album-demo0000000001'),
+               ('song-demo00000000003', 'album-demo0000000002'),
+               ('song-demo00000000004', 'album-demo0000000002'),
+               ('song-demo00000000005', 'album-demo0000000003'),
+               ('song-demo00000000006', 'album-demo0000000003'),
+               ('song-demo00000000015', 'album-demo0000000004'),
+               ('song-demo00000000019', 'album-demo0000000005'),
+               ('song-demo00000000020', 'album-demo0000000005'),
+               ('song-demo00000000011', 'album-demo0000000006')) AS a (song_id, album_id)
+ WHERE s.id = a.song_id AND s.album_id IS NULL;
