@@ -8,9 +8,14 @@ void publish_cleanup(void);
 
 /*
  * POST message (JSON text) to channel ("rooms/ABCDEF") at NCHAN_PUBLISH_URL,
- * through NCHAN_PUBLISH_SOCKET when set. Returns 0 when nchan accepted it.
+ * through NCHAN_PUBLISH_SOCKET when set, without waiting for nchan's answer
+ * (read on the next call; unconfirmed messages are re-sent after a reconnect).
+ * Returns 0 when the message was handed over, -1 when nchan is unreachable.
  */
 int publish_send(const char *channel, const char *message);
+
+/* Read nchan's answers to what was published, waiting at most wait_ms. */
+void publish_flush(int wait_ms);
 
 /*
  * The channel's subscriber count as nchan reports it (GET on the publisher
