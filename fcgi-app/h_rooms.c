@@ -1,4 +1,5 @@
 /* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history */
+#include "config.h"
 #include "db.h"
 #include "handlers.h"
 #include "ids.h"
@@ -7,6 +8,7 @@
 #include "request.h"
 #include "room_util.h"
 
+#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,4 +504,56 @@ void rooms_me(struct request *req)
 		reply_data(req, 200, data);
 	}
 	PQclear(res);
+}
+
+/*
+ * GET /rooms/{code}/qr.svg -> the join link as a QR code (image/svg+xml), for
+ * the room's screen: phones scan it to join. One SVG path of dark modules,
+ * with the quiet zone the standard asks for.
+ */
+DB_STMT(room_exists_stmt, 1, "SELECT 1 FROM rooms WHERE code = $1");
+
+void rooms_qr(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	char *svg = NULL;
+	size_t len = 0;
+	FILE *out;
+	QRcode *qr;
+	PGresult *res = NULL;
+	enum db_result r;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code };
+	r = db_exec(&room_exists_stmt, params, &res);
+	if (r != DB_OK || PQntuples(res) == 0) {
+		if (r != DB_OK)
+			db_reply_error(req, r, res);
+		else
+			reply_error(req, 404, "room not found");
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+	const char *link = req_printf(req, "%s/#/r/%s", config.public_base_url, code);
+	qr = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	out = qr ? open_memstream(&svg, &len) : NULL;
+	if (out == NULL) {
+		QRcode_free(qr);
+		reply_error(req, 500, "could not make the QR code");
+		return;
+	}
+	int size = qr->width + 8;
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
+		"<title>Join room %s</title><rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+		size, size, code, size, size);
+	for (int y = 0; y < qr->width; y++)
+		for (int x = 0; x < qr->width; x++)
+			if (qr->data[y * qr->width + x] & 1)
+				fprintf(out, "M%d %dh1v1h-1z", x + 4, y + 4);
+	fputs("\"/></svg>\n", out);
+	fclose(out);
+	QRcode_free(qr);
+	reply_file(req, "image/svg+xml", svg, len);
 }

@@ -58,6 +58,7 @@ void rooms_ban_add(struct request *req);
 void rooms_ban_delete(struct request *req);
 void rooms_members(struct request *req);
 void rooms_me(struct request *req);
+void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
 
 /* h_queue.c */

@@ -40,6 +40,8 @@ void request_free(struct request *req)
 	free(req->res.publish_message);
 	free(req->res.raw_data);
 	req->res.raw_data = NULL;
+	free(req->res.file_body);
+	req->res.file_body = NULL;
 	req->json = NULL;
 	req->res.body = NULL;
 	req->res.publish_channel = req->res.publish_message = NULL;
@@ -152,6 +154,8 @@ static void set_body(struct request *req, struct json_object *body)
 		json_object_put(req->res.body);
 	free(req->res.raw_data);
 	req->res.raw_data = NULL;
+	free(req->res.file_body);
+	req->res.file_body = NULL;
 	req->res.body = body;
 }
 
@@ -162,6 +166,15 @@ void reply_raw_data(struct request *req, int status, const char *data_json)
 	if (req->res.raw_data == NULL)
 		abort();
 	req->res.status = status;
+}
+
+void reply_file(struct request *req, const char *type, char *body, size_t len)
+{
+	set_body(req, NULL);
+	req->res.file_body = body;
+	req->res.file_len = len;
+	req->res.file_type = type;
+	req->res.status = 200;
 }
 
 void reply_error(struct request *req, int status, const char *fmt, ...)

@@ -20,6 +20,9 @@ struct response {
 	int status;
 	struct json_object *body;    /* owned; serialised once when the reply is written */
 	char *raw_data;              /* owned; JSON text of "data" when body is NULL (cache hits) */
+	char *file_body;             /* owned; a whole non-JSON body (an image), sent as it is */
+	size_t file_len;
+	const char *file_type;       /* its Content-Type */
 	char etag[32];               /* without quotes; empty for none */
 	const char *data_source;     /* X-Data-Source: "cache" or "database" */
 	const char *allow;           /* Allow header of a 405 */
@@ -87,6 +90,12 @@ void reply_message(struct request *req, int status, const char *message, struct 
  * for data already serialised, such as a cached snapshot.
  */
 void reply_raw_data(struct request *req, int status, const char *data_json);
+
+/*
+ * A 200 that is not JSON, such as an image: body (taken, malloc'd) of len
+ * bytes with Content-Type type (a constant).
+ */
+void reply_file(struct request *req, const char *type, char *body, size_t len);
 
 /* Publish message (a JSON text, copied) to channel once the reply has been sent. */
 void reply_publish(struct request *req, const char *channel, const char *message);

@@ -136,6 +136,14 @@ static void write_response(FCGX_Request *fr, struct request *req)
 		FCGX_PutS("\r\n", fr->out);
 		return;
 	}
+	if (res->file_body != NULL) {
+		n = snprintf(head, sizeof head, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+			     res->file_type, res->file_len);
+		FCGX_PutStr(head, n, fr->out);
+		if (send_body)
+			FCGX_PutStr(res->file_body, (int)res->file_len, fr->out);
+		return;
+	}
 	n = snprintf(head, sizeof head, "Content-Type: application/json; charset=utf-8\r\n"
 		     "Content-Length: %zu\r\n\r\n", len);
 	FCGX_PutStr(head, n, fr->out);

@@ -475,3 +475,17 @@ test('every change publishes exactly one message with the next revision', async 
   assert.equal((await snapshot(code)).revision, rev);
   assert.equal((await roomOf(code)).name, 'Renamed');
 });
+
+test('the join link as a QR code: an SVG image naming the room, 404 for an unknown room', async () => {
+  const host = await newGuest('host');
+  const { code } = await newRoom(host);
+  const res = await api('GET', `/rooms/${code.toLowerCase()}/qr.svg`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+  assert.match(res.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 (\d+) \1"/);
+  assert.ok(res.text.includes(`Join room ${code}`));
+  // A version-3+ symbol (the link is ~40 bytes) has hundreds of dark modules.
+  assert.ok((res.text.match(/M\d+ \d+h1v1h-1z/g) || []).length > 200);
+  assertFail(await api('GET', '/rooms/0O1IL0/qr.svg'), 404);
+  assertFail(await api('GET', '/rooms/ZZZZZZ/qr.svg'), 404);
+});
