@@ -46,7 +46,10 @@ function guestTokens(n) {
 async function api(method, p, body, token, base = URL_BASE) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  // A keep-alive connection the server closed while a scenario ran fails once
+  // ("other side closed"); a fresh connection is all it takes.
+  const res = await fetch(base + p, init).catch(() => fetch(base + p, init));
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
   return { status: res.status, text, json: text ? JSON.parse(text) : null };
@@ -131,7 +134,8 @@ async function voteToScreen(host) {
       record('1 vote→screen', `${s} ${transport} subscribers, 100 votes/s`, live.delivery, {
         throughput: live.voteRatePerS,
         errors: live.votesFailed + (live.subscribers - live.subscribersConnected),
-        integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered`,
+        integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered; vote request p50 ${fmt(live.request.p50)} p99 ${fmt(live.request.p99)} ms`,
+        request: live.request,
       });
     }
   }
