@@ -253,3 +253,28 @@ test('sign in, a playlist with a song, its export by email with the job\'s state
     await context.close();
   }
 });
+
+test('the host\'s screen plays the queue and advances by itself when a song ends', async () => {
+  const host = await newGuest('DJ');
+  const room = await newRoom(host, 'Self-playing');
+  const short = [];
+  for (const t of ['Short one', 'Short two']) short.push((await addEntry(room.code, host, await newSong({ title: t, duration: 2 }))).entry);
+  const context = await browser.newContext();
+  await context.addInitScript(([token, id, name]) => {
+    localStorage.setItem('queued.session', JSON.stringify({ guestToken: token, guestId: id, guestName: name }));
+  }, [host.token, host.id, host.name]);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${BASE}/#/r/${room.code}`);
+    await page.locator('#advance').click(); // "Start playing"
+    await page.waitForFunction(() => document.querySelector('#now-title')?.textContent === 'Short one', null, { timeout: 3000 });
+    assert.equal(await page.locator('#play-here').isChecked(), true, 'the host screen plays by default');
+    // No video: the screen keeps time by the song's length and asks to advance at the end.
+    await page.waitForFunction(() => document.querySelector('#now-title')?.textContent === 'Short two', null, { timeout: 5000 });
+    await until(async () => assertOk(await queue(room.code)).nowPlaying === null, 5000, 'the end of the queue');
+    const history = assertOk(await api('GET', `/rooms/${room.code}/history`)).entries;
+    assert.deepEqual(history.map((e) => [e.id, e.endReason]), [[short[1].id, 'finished'], [short[0].id, 'finished']]);
+  } finally {
+    await context.close();
+  }
+});
