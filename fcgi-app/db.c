@@ -252,3 +252,15 @@ int db_status_or_reply(struct request *req, const char *status, const struct db_
 	reply_error(req, 500, "internal error");
 	return -1;
 }
+
+PGresult *db_query_or_reply(struct request *req, struct db_stmt *st, const char *const *params)
+{
+	PGresult *res = NULL;
+	enum db_result r = db_exec(st, params, &res);
+
+	if (r == DB_OK)
+		return res;
+	db_reply_error(req, r, res);
+	PQclear(res);
+	return NULL;
+}

@@ -57,6 +57,12 @@ const char *db_sqlstate(const PGresult *res);
 void db_reply_error(struct request *req, enum db_result r, const PGresult *res);
 
 /*
+ * db_exec for handlers: the result (the caller clears it), or NULL after the
+ * error has been replied.
+ */
+PGresult *db_query_or_reply(struct request *req, struct db_stmt *st, const char *const *params);
+
+/*
  * The SQL functions of a write answer with a status word ("ok", "no_room",
  * "duplicate", ...). A handler lists the words that are refusals with their
  * HTTP answer; the list ends with { NULL }.

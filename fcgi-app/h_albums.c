@@ -400,14 +400,10 @@ DB_STMT(albums_list_stmt, 0, "SELECT id, name, year, cover FROM albums ORDER BY 
 /* GET /albums -> {albums: [{id, name, year, coverUrl}]}: for browsing; OpenMusic has no list */
 void albums_list(struct request *req)
 {
-	PGresult *res = NULL;
-	enum db_result r = db_exec(&albums_list_stmt, NULL, &res);
+	PGresult *res = db_query_or_reply(req, &albums_list_stmt, NULL);
 
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-		PQclear(res);
+	if (res == NULL)
 		return;
-	}
 	struct json_object *list = json_object_new_array_ext(PQntuples(res)), *data = json_object_new_object();
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct json_object *album = json_object_new_object();

@@ -397,15 +397,13 @@ void rooms_members(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	r = db_exec(&room_members_stmt, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
+	if ((res = db_query_or_reply(req, &room_members_stmt, params)) == NULL)
+		return;
+	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "room not found"); /* every room has its host as a member */
 	} else {
 		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
@@ -430,15 +428,13 @@ void rooms_history(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	r = db_exec(&room_history_stmt, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (PQgetvalue(res, 0, 0)[0] != 't') {
+	if ((res = db_query_or_reply(req, &room_history_stmt, params)) == NULL)
+		return;
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
 		reply_error(req, 404, "room not found");
 	} else {
 		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
@@ -478,15 +474,13 @@ void rooms_me(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code, req->who.id };
-	r = db_exec(&room_me_stmt, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
+	if ((res = db_query_or_reply(req, &room_me_stmt, params)) == NULL)
+		return;
+	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "room not found");
 	} else {
 		int known = PQgetvalue(res, 0, 0)[0] == 't';
@@ -521,21 +515,18 @@ void rooms_qr(struct request *req)
 	FILE *out;
 	QRcode *qr;
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	r = db_exec(&room_exists_stmt, params, &res);
-	if (r != DB_OK || PQntuples(res) == 0) {
-		if (r != DB_OK)
-			db_reply_error(req, r, res);
-		else
-			reply_error(req, 404, "room not found");
-		PQclear(res);
+	if ((res = db_query_or_reply(req, &room_exists_stmt, params)) == NULL)
+		return;
+	int found = PQntuples(res) > 0;
+	PQclear(res);
+	if (!found) {
+		reply_error(req, 404, "room not found");
 		return;
 	}
-	PQclear(res);
 	const char *link = req_printf(req, "%s/#/r/%s", config.public_base_url, code);
 	qr = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	out = qr ? open_memstream(&svg, &len) : NULL;

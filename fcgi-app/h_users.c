@@ -53,18 +53,16 @@ DB_STMT(user_by_id, 1, "SELECT id, username, fullname FROM users WHERE id = $1")
 /* GET /users/me -> {user: {id, username, fullname}}: who an access token belongs to */
 void users_me(struct request *req)
 {
-	PGresult *res = NULL;
-	enum db_result r;
+	PGresult *res;
 
 	if (req->who.kind != IDENTITY_USER) {
 		reply_error(req, 401, "this needs a registered user's access token");
 		return;
 	}
 	const char *params[] = { req->who.id };
-	r = db_exec(&user_by_id, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
+	if ((res = db_query_or_reply(req, &user_by_id, params)) == NULL)
+		return;
+	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "user not found");
 	} else {
 		struct json_object *user = json_object_new_object(), *data = json_object_new_object();

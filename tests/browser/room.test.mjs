@@ -206,6 +206,14 @@ test('a room with ten entries at phone and desktop size: screenshots, nothing ov
       await until(async () => (await titles(s.page)).length === 9, 5000, 'nine waiting entries');
       await s.page.locator('#now-title').waitFor();
       await assertCleanLayout(s.page);
+      // Every control can be found by a screen reader and reached by keyboard.
+      const unnamed = await s.page.evaluate(() => [...document.querySelectorAll('button, input, select, a[href]')]
+        .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim() || el.labels?.length || el.getAttribute('alt')))
+        .map((el) => el.outerHTML.slice(0, 80)));
+      assert.deepEqual(unnamed, []);
+      await s.page.keyboard.press('Tab');
+      await s.page.keyboard.press('Tab');
+      assert.notEqual(await s.page.evaluate(() => document.activeElement?.tagName), 'BODY');
       const file = path.join(ARTIFACTS, `room-${name}.png`);
       await s.page.screenshot({ path: file, fullPage: true });
       assert.ok(fs.statSync(file).size > 10000);
