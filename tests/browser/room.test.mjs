@@ -171,6 +171,17 @@ async function assertCleanLayout(page) {
     const out = [];
     const doc = document.documentElement;
     if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+    // Past the right edge and not clipped (an ellipsis clips on purpose).
+    const clipped = (el) => {
+      for (let a = el.parentElement; a; a = a.parentElement) {
+        if (['hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return a.getBoundingClientRect().right <= doc.clientWidth + 0.5;
+      }
+      return false;
+    };
+    for (const el of document.querySelectorAll('main *')) {
+      const b = el.getBoundingClientRect();
+      if (b.width && b.right > doc.clientWidth + 0.5 && !clipped(el)) { out.push(`${el.tagName}.${el.className} ends at ${Math.round(b.right)} px`); break; }
+    }
     const box = (el) => el.getBoundingClientRect();
     const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
     const rows = [...document.querySelectorAll('#queue li')];
@@ -205,6 +216,9 @@ test('a room with ten entries at phone and desktop size: screenshots, nothing ov
     try {
       await until(async () => (await titles(s.page)).length === 9, 5000, 'nine waiting entries');
       await s.page.locator('#now-title').waitFor();
+      // With search results open too: long titles must not push the page wider.
+      await s.page.locator('#search').fill('Track');
+      await s.page.getByRole('button', { name: /^Add Track 01/ }).first().waitFor();
       await assertCleanLayout(s.page);
       // Every control can be found by a screen reader and reached by keyboard.
       const unnamed = await s.page.evaluate(() => [...document.querySelectorAll('button, input, select, a[href]')]
