@@ -93,12 +93,52 @@ function psql(sql) {
   return execFileSync('psql', ['-X', '-tA', '-h', path.join(DATA, 'run/pg'), '-U', 'queued', '-d', 'queued', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
+/**
+ * CPU seconds used so far by each kind of process on the box (nginx,
+ * postgres, queued-fcgi, redis-server, bench-live, node, ...), from /proc.
+ * Processes that end during a run take their time with them, so the
+ * load generator is measured by itself (getrusage) rather than from here.
+ */
+const TICK = 100; // USER_HZ on Linux
+function cpuByProcess() {
+  const by = {};
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close).replace(/:.*/, '');
+    const f = stat.slice(close + 2).split(' ');
+    by[comm] = (by[comm] || 0) + (Number(f[11]) + Number(f[12])) / TICK;
+  }
+  return by;
+}
+
+function cpuShares(before, after, seconds, client) {
+  const cores = os.cpus().length;
+  const shares = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] || 0);
+    if (d > 0.005 * seconds) shares[k] = d;
+  }
+  if (client !== undefined) shares['bench-live'] = client;
+  const pct = (x) => Math.round((100 * x) / (seconds * cores));
+  return Object.fromEntries(Object.entries(shares).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, pct(v)]));
+}
+
 function runLive(args) {
   const out = path.join(WORK, `live-${Date.now()}.json`);
+  const before = cpuByProcess();
   const r = spawnSync(BENCH_LIVE, [...args, '--json', out], { encoding: 'utf8', timeout: 300000 });
+  const after = cpuByProcess();
   if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`bench-live failed (${r.status}): ${r.stderr?.slice(-500)}`);
-  return JSON.parse(fs.readFileSync(out, 'utf8'));
+  const live = JSON.parse(fs.readFileSync(out, 'utf8'));
+  live.cpu = cpuShares(before, after, live.totalS, live.cpuS);
+  return live;
 }
+
+/** "nginx 45%, bench-live 30%, ...": shares of all cores over a run. */
+const cpuText = (cpu) => Object.entries(cpu || {}).slice(0, 5).map(([k, v]) => `${k} ${v}%`).join(', ');
 
 function runWrk(args) {
   const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: 300000 });
@@ -120,10 +160,11 @@ const seconds = QUICK ? 3 : 10;
 // ---------------------------------------------------------------- scenarios
 
 async function voteToScreen(host) {
-  const sizes = QUICK ? [100, 1000] : [100, 1000, 5000];
+  // BENCH_SIZES=1000 BENCH_TRANSPORTS=ws narrow it down when profiling by hand.
+  const sizes = process.env.BENCH_SIZES?.split(',').map(Number) ?? (QUICK ? [100, 1000] : [100, 1000, 5000]);
   const tokens = writeLines('alt-tokens.txt', guestTokens(50));
   const out = {};
-  for (const transport of ['sse', 'ws']) {
+  for (const transport of process.env.BENCH_TRANSPORTS?.split(',') ?? ['sse', 'ws']) {
     for (const s of sizes) {
       const room = await roomWith(1, host);
       const live = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
@@ -131,11 +172,22 @@ async function voteToScreen(host) {
         '--vote-path', `/rooms/${room.code}/queue/${room.entries[0]}/vote`, '--tokens', tokens, '--values', 'alternate',
         '--connections', '4']);
       out[`${transport}:${s}`] = live;
+      // The floor: the same subscribers and rate, published straight to nchan.
+      const floor = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--path-events', `/rooms/${room.code}/events`,
+        '--subscribers', String(s), '--transport', transport, '--votes', String(100 * seconds), '--rate', '100',
+        '--vote-path', `/pub/rooms/${room.code}`, '--publish-unix', path.join(DATA, 'run/nchan-pub.sock'),
+        '--tokens', tokens, '--connections', '4']);
       record('1 vote→screen', `${s} ${transport} subscribers, 100 votes/s`, live.delivery, {
         throughput: live.voteRatePerS,
         errors: live.votesFailed + (live.subscribers - live.subscribersConnected),
-        integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered; vote request p50 ${fmt(live.request.p50)} p99 ${fmt(live.request.p99)} ms`,
-        request: live.request,
+        integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered; vote request p50 ${fmt(live.request.p50)} p99 ${fmt(live.request.p99)} ms; CPU ${cpuText(live.cpu)}`,
+        request: live.request, cpu: live.cpu,
+      });
+      record('1 nchan alone', `${s} ${transport} subscribers, 100 publishes/s`, floor.delivery, {
+        throughput: floor.voteRatePerS,
+        errors: floor.votesFailed + (floor.subscribers - floor.subscribersConnected),
+        integrity: `${floor.delivery.count}/${floor.delivery.expected} delivered; queued adds p50 ${fmt(live.delivery.p50 - floor.delivery.p50)}, p99 ${fmt(live.delivery.p99 - floor.delivery.p99)} ms; CPU ${cpuText(floor.cpu)}`,
+        cpu: floor.cpu,
       });
     }
   }
@@ -159,15 +211,22 @@ async function voteThroughput(host) {
       const room = rooms[i % nRooms];
       return `/rooms/${room.code}/queue/${room.entries[Math.floor(i / nRooms) % perRoom]}/vote`;
     }));
+    const hot = () => psql("SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'queue_entries'").split(' ').map(Number);
+    const hotBefore = hot();
     const w = runLive(['--host', '127.0.0.1', '--port', String(PORT), '--subscribers', '0', '--transport', 'sse',
       '--votes', String(n), '--rate', '0', '--connections', '64', '--paths', paths, '--tokens', tokens, '--values', 'up']);
+    await new Promise((r) => setTimeout(r, 1500)); // PostgreSQL publishes table statistics about once a second
+    const hotAfter = hot();
+    // Share of score updates that wrote no index entry (HOT): see sql/008.
+    const hotShare = Math.round((100 * (hotAfter[1] - hotBefore[1])) / Math.max(1, hotAfter[0] - hotBefore[0]));
     const codes = rooms.map((r) => `'${r.code}'`).join(',');
     const total = Number(psql(`SELECT coalesce(sum(e.score), 0) FROM queue_entries e JOIN rooms r ON r.id = e.room_id WHERE r.code IN (${codes})`));
     const rowsInDb = Number(psql(`SELECT count(*) FROM votes v JOIN queue_entries e ON e.id = v.entry_id JOIN rooms r ON r.id = e.room_id WHERE r.code IN (${codes})`));
     rows.push(record('2 vote throughput', `${label}, 64 connections, ${n} distinct voters`, w.request, {
       throughput: w.voteRatePerS,
       errors: w.votesFailed,
-      integrity: total === w.votesOk && rowsInDb === total ? `exact: ${total} in DB = ${w.votesOk} acknowledged` : `FAILED: DB ${total} (rows ${rowsInDb}) vs acknowledged ${w.votesOk}`,
+      integrity: `${total === w.votesOk && rowsInDb === total ? `exact: ${total} in DB = ${w.votesOk} acknowledged` : `FAILED: DB ${total} (rows ${rowsInDb}) vs acknowledged ${w.votesOk}`}; ${hotShare}% HOT entry updates; CPU ${cpuText(w.cpu)}`,
+      cpu: w.cpu,
     }));
   }
   return rows;
