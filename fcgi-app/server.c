@@ -186,11 +186,18 @@ static void handle(FCGX_Request *fr)
 	else
 		router_dispatch(&req);
 	write_response(fr, &req);
-	FCGX_Finish_r(fr);
-
-	/* The client has its answer; the fan-out to the room does not delay it. */
+	/*
+	 * Closing the streams sends the end of the answer; nginx now has all of
+	 * it. The message goes out next, before FCGX_Finish_r, which waits for
+	 * nginx to close the connection: at 1,000 listeners nginx can be in the
+	 * middle of a fan-out (~8 ms) and the message would wait that long
+	 * behind it for nothing. Publishing never waits for nchan (publish.c).
+	 */
+	FCGX_FClose(fr->err);
+	FCGX_FClose(fr->out);
 	if (req.res.publish_channel != NULL)
 		publish_send(req.res.publish_channel, req.res.publish_message);
+	FCGX_Finish_r(fr);
 	request_free(&req);
 	log_set_request_id(NULL);
 }
