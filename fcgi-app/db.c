@@ -10,7 +10,7 @@
 static PGconn *conn;
 static unsigned conn_generation;       /* bumped on every new connection */
 static struct timespec next_attempt;   /* no reconnect before this while the server is down */
-static const char *listen_channel;     /* LISTENed again on every new connection */
+static const char *listen_sql;         /* constant LISTEN statement, run again on every new connection */
 
 #define RECONNECT_BACKOFF_MS 250
 #define MAX_ATTEMPTS 4
@@ -55,14 +55,11 @@ static int try_connect(void)
 	}
 	conn_generation++;
 	log_info("connected to PostgreSQL (connection %u)", conn_generation);
-	if (listen_channel != NULL) {
-		char sql[96];
-		PGresult *r;
+	if (listen_sql != NULL) {
+		PGresult *r = PQexec(conn, listen_sql);
 
-		snprintf(sql, sizeof sql, "LISTEN %s", listen_channel);
-		r = PQexec(conn, sql);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			log_error("LISTEN %s: %s", listen_channel, PQerrorMessage(conn));
+			log_error("%s: %s", listen_sql, PQerrorMessage(conn));
 		PQclear(r);
 	}
 	return 0;
@@ -70,9 +67,9 @@ static int try_connect(void)
 
 static int ensure_connection_for_wait(void);
 
-void db_listen(const char *channel)
+void db_listen(const char *sql)
 {
-	listen_channel = channel;
+	listen_sql = sql;
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
 		PQfinish(conn);
 		conn = NULL;

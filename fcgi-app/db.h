@@ -26,8 +26,11 @@ enum db_result {
 	DB_UNAVAILABLE, /* no connection to the server; *res is NULL */
 };
 
-/* LISTEN on channel (a constant identifier) now and after every reconnect. */
-void db_listen(const char *channel);
+/*
+ * Run listen_sql, a constant "LISTEN channel" statement, now and after every
+ * reconnect. (LISTEN takes no parameters: the channel is part of the text.)
+ */
+void db_listen(const char *listen_sql);
 
 /*
  * Wait up to timeout_ms for a notification on the LISTENed channel. Returns

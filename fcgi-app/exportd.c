@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* New jobs wake us through NOTIFY; retries and expired leases by the clock. */
-	db_listen("export_jobs");
+	db_listen("LISTEN export_jobs"); /* sql/004 notifies this channel */
 	log_info("sending exports through %s:%d", config.smtp_host, config.smtp_port);
 	while (!stopping) {
 		int rc;

@@ -196,12 +196,6 @@ DB_STMT(youtube_song_upsert, 5,
 	" ON CONFLICT (youtube_id) DO UPDATE SET youtube_id = EXCLUDED.youtube_id"
 	" RETURNING id");
 
-static int is_youtube_id(const char *s)
-{
-	return strlen(s) == 11 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11;
-}
-
 /* The catalog id of the body's song: {"songId"} or {"youtubeId", "title", "performer"?, "duration"?}. */
 static const char *song_of_body_or_reply(struct request *req)
 {
@@ -209,8 +203,7 @@ static const char *song_of_body_or_reply(struct request *req)
 	int64_t duration;
 	int has_duration;
 	char id[40], duration_text[16];
-	PGresult *res = NULL;
-	enum db_result r;
+	PGresult *res;
 
 	if (!json_object_object_get_ex(req->json, "youtubeId", NULL)) {
 		if (json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
@@ -222,19 +215,15 @@ static const char *song_of_body_or_reply(struct request *req)
 	    json_opt_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
 	    json_opt_int_or_reply(req, req->json, "duration", 0, 86400, &duration, &has_duration) != 0)
 		return NULL;
-	if (!is_youtube_id(video)) {
+	if (!youtube_id_valid(video)) {
 		reply_error(req, 400, "youtubeId must be an 11-character YouTube video id");
 		return NULL;
 	}
 	snprintf(duration_text, sizeof duration_text, "%lld", (long long)duration);
 	ids_random("song", id, sizeof id);
 	const char *params[] = { id, title, performer ? performer : "YouTube", has_duration ? duration_text : NULL, video };
-	r = db_exec(&youtube_song_upsert, params, &res);
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-		PQclear(res);
+	if ((res = db_query_or_reply(req, &youtube_song_upsert, params)) == NULL)
 		return NULL;
-	}
 	song_id = req_strdup(req, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return song_id;

@@ -39,6 +39,12 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+int youtube_id_valid(const char *s)
+{
+	return strlen(s) == 11 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11;
+}
+
 /* GET url and parse the JSON answer; NULL (logged) on any failure. Caller owns the result. */
 static struct json_object *upstream_get(const char *url)
 {
@@ -135,7 +141,7 @@ static struct json_object *youtube_search(const char *q)
 		goto out;
 	for (size_t i = 0; i < json_object_array_length(items) && i < 16; i++) {
 		const char *id = string_at(json_object_array_get_idx(items, i), "id", "videoId");
-		if (id != NULL && strlen(id) == 11 && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11) {
+		if (id != NULL && youtube_id_valid(id)) {
 			if (ids[0])
 				strcat(ids, ",");
 			strcat(ids, id);
@@ -184,6 +190,7 @@ out:
 void youtube_search_get(struct request *req)
 {
 	const char *q = req_query(req, "q");
+	size_t q_chars = q ? utf8_length(q) : 0;
 	char *cached = NULL, *key;
 	long long version;
 	struct json_object *results, *data;
@@ -192,7 +199,7 @@ void youtube_search_get(struct request *req)
 		reply_error(req, 404, "YouTube search is not configured on this server");
 		return;
 	}
-	if (q == NULL || *q == '\0' || utf8_length(q) == (size_t)-1 || utf8_length(q) > 100) {
+	if (q_chars == 0 || q_chars == (size_t)-1 || q_chars > 100) {
 		reply_error(req, 400, "q must be a search text of 1 to 100 characters");
 		return;
 	}

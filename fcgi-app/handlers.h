@@ -28,7 +28,11 @@ void albums_cover_upload(struct request *req);
 /* h_users.c */
 void users_create(struct request *req);
 void users_me(struct request *req);
+
+/* h_youtube.c */
 void youtube_search_get(struct request *req);
+/* Is s an 11-character YouTube video id (letters, digits, '-', '_')? */
+int youtube_id_valid(const char *s);
 
 /* h_authentications.c */
 void authentications_login(struct request *req);

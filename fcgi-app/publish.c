@@ -19,6 +19,7 @@
 
 static CURL *curl;
 static struct curl_slist *headers;
+static char pub_path[256]; /* "/pub/" from NCHAN_PUBLISH_URL, set by publish_init */
 
 struct body {
 	char buf[1024];
@@ -40,6 +41,11 @@ static size_t keep(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 int publish_init(void)
 {
+	const char *p = strstr(config.nchan_url, "://");
+
+	/* The path part of NCHAN_PUBLISH_URL; every publish goes to it + channel. */
+	p = p ? strchr(p + 3, '/') : NULL;
+	snprintf(pub_path, sizeof pub_path, "%s", p ? p : "/pub/");
 	curl = curl_easy_init();
 	if (curl == NULL)
 		return -1;
@@ -62,7 +68,6 @@ int publish_init(void)
 #define PENDING_MAX 64
 
 static int pub_fd = -1;
-static char pub_path[256];              /* "/pub/" from NCHAN_PUBLISH_URL */
 static char pub_in[4096];
 static size_t pub_in_len;
 static char *pending[PENDING_MAX];      /* whole requests awaiting their answer, oldest first */
@@ -204,11 +209,6 @@ int publish_send(const char *channel, const char *message)
 	size_t n = strlen(message);
 	char *request;
 
-	if (pub_path[0] == '\0') {
-		const char *p = strstr(config.nchan_url, "://");
-		p = p ? strchr(p + 3, '/') : NULL;
-		snprintf(pub_path, sizeof pub_path, "%s", p ? p : "/pub/");
-	}
 	if (pub_fd >= 0 && pub_read_answers(0) != 0 && pub_reconnect() != 0)
 		goto lost;
 	if (npending == PENDING_MAX) {

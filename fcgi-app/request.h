@@ -97,7 +97,7 @@ void reply_raw_data(struct request *req, int status, const char *data_json);
  */
 void reply_file(struct request *req, const char *type, char *body, size_t len);
 
-/* Publish message (a JSON text, copied) to channel once the reply has been sent. */
+/* Publish message (a JSON text, copied) to channel once the whole reply is written. */
 void reply_publish(struct request *req, const char *channel, const char *message);
 
 #endif
