@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "config.h"
 #include "log.h"
+#include "snapshot.h"
 
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
@@ -62,6 +63,7 @@ static void replay_pending(void)
 		if (r == NULL)
 			return;
 		freeReplyObject(r);
+		snapshot_forget_all();
 		pending_overflow = 0;
 		npending = 0;
 		return;
@@ -76,6 +78,8 @@ static void replay_pending(void)
 		if (r == NULL)
 			return;
 		freeReplyObject(r);
+		/* A reader may have placed a file from the stale entry meanwhile. */
+		snapshot_forget(pending[npending - 1].key);
 		npending--;
 	}
 }
@@ -202,16 +206,32 @@ void cache_invalidate(const char *key, long long version)
 
 	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
 	snprintf(rev, sizeof rev, "%lld", version);
-	if (ensure_connection() != 0) {
+	r = ensure_connection() == 0 ?
+		command("EVAL %s 1 %s %s %s", invalidate_script, full, rev, TOMBSTONE_TTL) : NULL;
+	if (r != NULL)
+		freeReplyObject(r);
+	else
 		remember(key, version);
-		return;
-	}
-	r = command("EVAL %s 1 %s %s %s", invalidate_script, full, rev, TOMBSTONE_TTL);
-	if (r == NULL) {
-		remember(key, version);
-		return;
+	/* After Redis: a reader checks Redis before it places a file (snapshot.h). */
+	snapshot_forget(key);
+}
+
+enum cache_result cache_version(const char *key, long long *version)
+{
+	redisReply *r;
+	enum cache_result result = CACHE_MISS;
+
+	if (ensure_connection() != 0)
+		return CACHE_DOWN;
+	r = command("HGET " KEY_PREFIX "%s rev", key);
+	if (r == NULL)
+		return CACHE_DOWN;
+	if (r->type == REDIS_REPLY_STRING) {
+		*version = strtoll(r->str, NULL, 10);
+		result = CACHE_HIT;
 	}
 	freeReplyObject(r);
+	return result;
 }
 
 /* KEYS[1] = counter; ARGV[1] = window. The first hit starts the window. */

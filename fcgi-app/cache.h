@@ -32,8 +32,16 @@ void cache_put(const char *key, long long version, const char *body, const char 
  * After a committed write at version: forget any older snapshot and remember
  * the version so a slower reader cannot store an older one. A call that
  * cannot reach Redis is remembered and replayed on the next connection.
+ * The key's snapshot file (snapshot.h), if any, is removed after Redis is
+ * told, and again when a remembered call is replayed.
  */
 void cache_invalidate(const char *key, long long version);
+
+/*
+ * The version the cache knows for key, snapshot or tombstone: CACHE_HIT with
+ * *version set, CACHE_MISS when it knows none, CACHE_DOWN.
+ */
+enum cache_result cache_version(const char *key, long long *version);
 
 /*
  * Count one more hit on key, whose count lives window seconds from its first

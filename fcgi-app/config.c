@@ -100,6 +100,7 @@ void config_from_env(void)
 	config.youtube_api_key = env_str("YOUTUBE_API_KEY", NULL);
 	config.youtube_api_url = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
+	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);
 	config.log_level = env_str("LOG_LEVEL", "info");
 	config.smtp_host = env_str("SMTP_HOST", "127.0.0.1");
 	config.smtp_port = (int)env_long("SMTP_PORT", 25);

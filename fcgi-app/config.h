@@ -19,6 +19,7 @@ struct config {
 	long guest_token_age;         /* GUEST_TOKEN_AGE: seconds */
 	const char *public_base_url;  /* PUBLIC_BASE_URL: absolute URLs handed to clients */
 	const char *uploads_dir;      /* UPLOADS_DIR: where uploaded files are stored (nginx serves /uploads/) */
+	const char *snapshot_dir;     /* SNAPSHOT_DIR: answers as files nginx serves (snapshot.h); unset: none */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
 	const char *youtube_api_key;  /* YOUTUBE_API_KEY: search YouTube when set */
 	const char *youtube_api_url;  /* YOUTUBE_API_URL: the Data API v3 base */

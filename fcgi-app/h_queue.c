@@ -7,12 +7,13 @@
 #include "log.h"
 #include "request.h"
 #include "room_util.h"
+#include "snapshot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_TTL 3600 /* seconds; every write invalidates sooner */
+#define QUEUE_TTL SNAPSHOT_MAX_AGE /* seconds; every write invalidates sooner */
 
 /*
  * One statement, so one snapshot: revision, now playing and the waiting
@@ -130,6 +131,12 @@ void queue_get(struct request *req)
 	const char *key = req_printf(req, "queue:%s", code);
 	cr = cache_get(key, &cached, NULL, &revision);
 	if (cr == CACHE_HIT) {
+		/*
+		 * nginx serves the file to a plain GET when there is one, so this
+		 * one found none (or asked with If-None-Match): leave one.
+		 */
+		if (req->if_none_match == NULL)
+			snapshot_store(key, revision, RAW_DATA_HEAD, cached, RAW_DATA_TAIL);
 		reply_snapshot(req, cached, revision, "cache");
 		free(cached);
 		return;
@@ -162,8 +169,10 @@ void queue_get(struct request *req)
 	json_object_object_add(data, "entries", entries);
 	const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (cr == CACHE_MISS)
+	if (cr == CACHE_MISS) {
 		cache_put(key, revision, text, NULL, QUEUE_TTL);
+		snapshot_store(key, revision, RAW_DATA_HEAD, text, RAW_DATA_TAIL);
+	}
 	reply_snapshot(req, text, revision, "database");
 	json_object_put(data);
 out:

@@ -89,6 +89,8 @@ void reply_message(struct request *req, int status, const char *message, struct 
  * {"status":"success","data":<data_json>} with data_json a JSON text (copied),
  * for data already serialised, such as a cached snapshot.
  */
+#define RAW_DATA_HEAD "{\"status\":\"success\",\"data\":"
+#define RAW_DATA_TAIL "}"
 void reply_raw_data(struct request *req, int status, const char *data_json);
 
 /*

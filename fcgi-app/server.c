@@ -7,6 +7,7 @@
 #include "publish.h"
 #include "request.h"
 #include "router.h"
+#include "snapshot.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -30,6 +31,14 @@ static void on_stop_signal(int sig)
 
 static void on_child(int sig)
 {
+}
+
+#define SWEEP_EVERY 60 /* seconds between sweeps of old snapshot files */
+static volatile sig_atomic_t sweep_due;
+
+static void on_alarm(int sig)
+{
+	sweep_due = 1;
 }
 
 static void install(int sig, void (*handler)(int))
@@ -92,7 +101,6 @@ static const char *status_text(int status)
  */
 static void write_response(FCGX_Request *fr, struct request *req)
 {
-	static const char raw_head[] = "{\"status\":\"success\",\"data\":";
 	struct response *res = &req->res;
 	const char *body = NULL;
 	size_t len = 0;
@@ -101,7 +109,7 @@ static void write_response(FCGX_Request *fr, struct request *req)
 
 	if (res->status != 304) {
 		if (res->raw_data != NULL) {
-			len = strlen(raw_head) + strlen(res->raw_data) + 1;
+			len = strlen(RAW_DATA_HEAD) + strlen(res->raw_data) + strlen(RAW_DATA_TAIL);
 		} else if (res->body != NULL) {
 			body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -150,9 +158,9 @@ static void write_response(FCGX_Request *fr, struct request *req)
 	if (!send_body)
 		return;
 	if (res->raw_data != NULL) {
-		FCGX_PutS(raw_head, fr->out);
+		FCGX_PutS(RAW_DATA_HEAD, fr->out);
 		FCGX_PutS(res->raw_data, fr->out);
-		FCGX_PutChar('}', fr->out);
+		FCGX_PutS(RAW_DATA_TAIL, fr->out);
 	} else if (len > 0) {
 		FCGX_PutStr(body, (int)len, fr->out);
 	}
@@ -217,6 +225,7 @@ static void worker_main(int sock)
 	db_connect();
 	cache_connect();
 	publish_init();
+	snapshot_init();
 	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
@@ -267,10 +276,14 @@ int server_run(void)
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	install(SIGTERM, on_stop_signal);
 	install(SIGINT, on_stop_signal);
 	install(SIGCHLD, on_child);
+	install(SIGALRM, on_alarm);
+	snapshot_prepare();
+	alarm(SWEEP_EVERY);
 	signal(SIGPIPE, SIG_IGN);
 
 	pids = calloc((size_t)config.workers, sizeof *pids);
@@ -286,6 +299,11 @@ int server_run(void)
 		int status;
 
 		sigsuspend(&old);
+		if (sweep_due) {
+			sweep_due = 0;
+			snapshot_sweep();
+			alarm(SWEEP_EVERY);
+		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (int i = 0; i < config.workers; i++) {
 				if (pids[i] != pid)

@@ -13,26 +13,70 @@ async function roomWithEntry() {
   return { host, room, entry };
 }
 
-test('queue reads: database then cache; ETag is the revision; If-None-Match gives 304', async () => {
+test('queue reads: database, then the snapshot file from nginx; ETag is the revision; If-None-Match gives 304', async () => {
   const { room, entry } = await roomWithEntry();
   let r = await queue(room.code);
   const first = assertOk(r);
   assert.equal(r.headers.get('etag'), `"${first.revision}"`);
   assert.equal(r.headers.get('x-data-source'), 'database');
+  // The worker left the answer as a file: nginx serves the same bytes itself.
   r = await queue(room.code);
-  assert.equal(r.headers.get('x-data-source'), 'cache');
+  assert.equal(r.headers.get('x-data-source'), 'snapshot');
+  assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(r.headers.get('cache-control'), 'no-cache');
+  assert.equal(r.headers.get('etag'), null, 'no ETag nginx could make up from the file');
+  assert.equal(r.headers.get('last-modified'), null);
+  assert.ok(Math.abs(Number(r.headers.get('x-server-time')) - Date.now()) < 5000, 'X-Server-Time in ms');
   assert.deepEqual(assertOk(r), first);
+  const head = await api('HEAD', `/rooms/${room.code}/queue`);
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('x-data-source'), 'snapshot');
+  assert.equal(head.text, '');
+  // Conditional requests are the workers' to answer, from the Redis cache.
   r = await queue(room.code, { 'if-none-match': `"${first.revision}"` });
   assert.equal(r.status, 304);
   assert.equal(r.text, '');
+  r = await queue(room.code, { 'if-none-match': '"999999"' });
+  assert.equal(r.headers.get('x-data-source'), 'cache');
+  assert.equal(r.headers.get('etag'), `"${first.revision}"`);
+  assert.deepEqual(assertOk(r), first);
 
-  // After a vote the next read shows the new revision, never the cached one.
+  // After a vote the next read shows the new revision, never the cached one or the file.
   const d = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
   r = await queue(room.code, { 'if-none-match': `"${first.revision}"` });
   const after = assertOk(r);
   assert.equal(after.revision, d.revision);
   assert.equal(after.entries[0].score, 1);
   assert.equal(r.headers.get('etag'), `"${d.revision}"`);
+  r = await queue(room.code);
+  assert.equal(assertOk(r).revision, d.revision);
+  assert.equal(r.headers.get('x-data-source'), 'snapshot');
+});
+
+test('the snapshot file never answers older than a write the reader has seen', async () => {
+  const { room, entry } = await roomWithEntry();
+  const voters = await Promise.all(Array.from({ length: 30 }, () => newGuest()));
+  let fromFile = 0;
+  for (const [i, v] of voters.entries()) {
+    // Make sure a file is there, then write, then read.
+    assertOk(await queue(room.code));
+    const before = await queue(room.code);
+    if (before.headers.get('x-data-source') === 'snapshot') fromFile++;
+    const d = assertOk(await vote(room.code, entry.id, v, i % 2 ? -1 : 1));
+    const q = assertOk(await queue(room.code));
+    assert.equal(q.revision, d.revision, `read after vote ${i}`);
+    assert.equal(q.entries[0].score, d.score);
+  }
+  assert.equal(fromFile, voters.length, 'every read before a write came from the file');
+  // A change that is not a room action (a catalog edit of a queued song) removes it too.
+  const q0 = assertOk(await queue(room.code));
+  assertOk(await queue(room.code));
+  const songRes = assertOk(await api('GET', `/songs/${entry.song.id}`)).song;
+  assertOk(await api('PUT', `/songs/${entry.song.id}`, { body: { title: `${songRes.title} (live)`, year: songRes.year, genre: songRes.genre, performer: songRes.performer, duration: songRes.duration } }));
+  const q1 = assertOk(await queue(room.code));
+  assert.ok(q1.revision > q0.revision);
+  assert.equal(q1.entries[0].song.title, `${songRes.title} (live)`);
+  assertOk(await api('PUT', `/songs/${entry.song.id}`, { body: { title: songRes.title, year: songRes.year, genre: songRes.genre, performer: songRes.performer, duration: songRes.duration } }));
 });
 
 test('reads racing writes never leave the cache behind the database', async () => {
@@ -48,11 +92,13 @@ test('reads racing writes never leave the cache behind the database', async () =
   const revs = await Promise.all(writes);
   await Promise.all(reads);
   const last = Math.max(...revs);
-  // Read twice: the first may fill the cache, the second must come from it. Both current.
+  // Read twice: the first may leave the file, the second must come from it. Both current.
   for (let i = 0; i < 2; i++) {
-    const q = assertOk(await queue(room.code));
+    const r = await queue(room.code);
+    const q = assertOk(r);
     assert.equal(q.revision, last);
     assert.equal(q.entries[0].score, 40);
+    if (i === 1) assert.equal(r.headers.get('x-data-source'), 'snapshot');
   }
 });
 
@@ -61,14 +107,19 @@ test('with Redis stopped, reads come from PostgreSQL and votes still succeed; th
   assertOk(await queue(room.code));
   service('stop', 'redis');
   try {
+    // The file left before Redis went away is still the room as it is.
     let r = await queue(room.code);
     assertOk(r);
-    assert.equal(r.headers.get('x-data-source'), 'database');
+    assert.equal(r.headers.get('x-data-source'), 'snapshot');
     const d = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
-    r = await queue(room.code);
-    const q = assertOk(r);
-    assert.equal(q.revision, d.revision);
-    assert.equal(q.entries[0].score, 1);
+    // The vote removed it, and with nothing to check a file against, none is left again.
+    for (let i = 0; i < 2; i++) {
+      r = await queue(room.code);
+      const q = assertOk(r);
+      assert.equal(r.headers.get('x-data-source'), 'database');
+      assert.equal(q.revision, d.revision);
+      assert.equal(q.entries[0].score, 1);
+    }
     const added = await addEntry(room.code, await newGuest(), (await songIds())[3]);
     assert.equal(added.revision, d.revision + 1);
   } finally {
@@ -76,7 +127,7 @@ test('with Redis stopped, reads come from PostgreSQL and votes still succeed; th
   }
   // Back: after the reconnect back-off, reads are cached again and current.
   const d2 = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
-  await until(async () => (await queue(room.code)).headers.get('x-data-source') === 'cache', 10000, 'the cache');
+  await until(async () => (await queue(room.code)).headers.get('x-data-source') === 'snapshot', 10000, 'the cache');
   const q = assertOk(await queue(room.code));
   assert.equal(q.revision, d2.revision);
   assert.equal(q.entries[0].score, 2);
@@ -96,6 +147,23 @@ test('with PostgreSQL stopped, requests get 503 in JSON; after it returns, the s
   await until(async () => (await vote(room.code, entry.id, voter, 1)).status === 200, 10000, 'PostgreSQL back');
   const q = assertOk(await queue(room.code));
   assert.equal(q.entries[0].score, 1);
+});
+
+test('snapshot files from before the workers started are never served', async () => {
+  const { room } = await roomWithEntry();
+  const fresh = assertOk(await queue(room.code));
+  const file = `${DATA}/snapshots/queue/${room.code}.json`;
+  assert.ok(fs.existsSync(file), 'the read left a file');
+  service('stop', 'workers');
+  try {
+    // As if the database had moved on while nothing was running (a restore, a crash).
+    fs.writeFileSync(file, JSON.stringify({ status: 'success', data: { ...fresh, revision: 0, entries: [] } }));
+  } finally {
+    service('start', 'workers');
+  }
+  const r = await queue(room.code);
+  assert.notEqual(r.headers.get('x-data-source'), 'snapshot');
+  assert.deepEqual(assertOk(r), fresh);
 });
 
 function workerPids() {

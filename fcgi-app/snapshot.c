@@ -1,0 +1,207 @@
+/* snapshot.c: cached answers as files that nginx serves without a worker */
+#define _GNU_SOURCE /* F_OFD_SETLKW */
+#include "snapshot.h"
+#include "cache.h"
+#include "config.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_PREFIX "queue:"
+#define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define CODE_MAX 16
+#define LOCK_STRIPES 1024 /* rooms share a lock only when their codes hash alike */
+
+static int lock_fd = -1;
+
+static int enabled(void)
+{
+	return config.snapshot_dir != NULL && config.snapshot_dir[0] != '\0';
+}
+
+/* DIR/queue/CODE.json for "queue:CODE", and the room's lock stripe; -1 for any other key. */
+static int key_path(const char *key, char *path, size_t cap, off_t *stripe)
+{
+	const char *code = key + strlen(KEY_PREFIX);
+	size_t n;
+	unsigned long h = 5381;
+
+	if (lock_fd < 0 || strncmp(key, KEY_PREFIX, strlen(KEY_PREFIX)) != 0)
+		return -1;
+	n = strspn(code, CODE_CHARS);
+	if (n == 0 || n > CODE_MAX || code[n] != '\0')
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)code[i];
+	*stripe = (off_t)(h % LOCK_STRIPES);
+	n = (size_t)snprintf(path, cap, "%s/queue/%s.json", config.snapshot_dir, code);
+	return n < cap ? 0 : -1;
+}
+
+/* Open file description locks: one per worker's own open(), so workers exclude each other. */
+static int stripe_lock(off_t stripe, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = stripe, .l_len = 1 };
+
+	while (fcntl(lock_fd, F_OFD_SETLKW, &fl) != 0)
+		if (errno != EINTR) {
+			log_warn("snapshot lock: %s", strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+void snapshot_prepare(void)
+{
+	char dir[PATH_MAX];
+
+	if (!enabled())
+		return;
+	snprintf(dir, sizeof dir, "%s/queue", config.snapshot_dir);
+	if ((mkdir(config.snapshot_dir, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
+		log_warn("snapshots off: cannot make %s: %s", dir, strerror(errno));
+		return;
+	}
+	/* Files of a previous run may be older than the database is now. */
+	snapshot_forget_all();
+}
+
+void snapshot_init(void)
+{
+	char path[PATH_MAX];
+
+	if (!enabled())
+		return;
+	snprintf(path, sizeof path, "%s/locks", config.snapshot_dir);
+	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		log_warn("snapshots off: cannot open %s: %s", path, strerror(errno));
+}
+
+static int write_all(int fd, const char *head, const char *body, const char *tail)
+{
+	struct iovec iov[3] = {
+		{ (void *)head, strlen(head) }, { (void *)body, strlen(body) }, { (void *)tail, strlen(tail) },
+	};
+	struct iovec *v = iov;
+	int left = 3;
+
+	while (left > 0) {
+		ssize_t n = writev(fd, v, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		while (left > 0 && (size_t)n >= v->iov_len) {
+			n -= (ssize_t)v->iov_len;
+			v++, left--;
+		}
+		if (left > 0) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+void snapshot_store(const char *key, long long version, const char *head, const char *body,
+		    const char *tail)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	off_t stripe;
+	long long known;
+	int fd, placed = 0;
+
+	if (key_path(key, path, sizeof path, &stripe) != 0)
+		return;
+	/* Not a name nginx serves (CODE.json only), and one per worker. */
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= sizeof tmp)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("snapshot %s: %s", tmp, strerror(errno));
+		return;
+	}
+	if (write_all(fd, head, body, tail) != 0) {
+		log_warn("snapshot %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	close(fd);
+	if (stripe_lock(stripe, F_WRLCK) == 0) {
+		int r = cache_version(key, &known);
+
+		/* No entry at all: no write within the Redis entry's lifetime. */
+		if (r == CACHE_MISS || (r == CACHE_HIT && known <= version))
+			placed = rename(tmp, path) == 0;
+		stripe_lock(stripe, F_UNLCK);
+	}
+	if (!placed)
+		unlink(tmp);
+}
+
+void snapshot_forget(const char *key)
+{
+	char path[PATH_MAX];
+	off_t stripe;
+
+	if (key_path(key, path, sizeof path, &stripe) != 0)
+		return;
+	if (stripe_lock(stripe, F_WRLCK) != 0) {
+		unlink(path); /* without the lock a racing reader may put it back; better than nothing */
+		return;
+	}
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("snapshot %s: %s", path, strerror(errno));
+	stripe_lock(stripe, F_UNLCK);
+}
+
+/* Remove the files in DIR/queue that are older than max_age seconds (0: all). */
+static void remove_older_than(long max_age)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!enabled())
+		return;
+	snprintf(dir, sizeof dir, "%s/queue", config.snapshot_dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
+			continue;
+		if (max_age > 0 && (stat(path, &st) != 0 || now - st.st_mtime < max_age))
+			continue;
+		unlink(path);
+	}
+	closedir(d);
+}
+
+void snapshot_forget_all(void)
+{
+	remove_older_than(0);
+}
+
+void snapshot_sweep(void)
+{
+	remove_older_than(SNAPSHOT_MAX_AGE);
+}
