@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define KEY_PREFIX "queue:"
 #define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -27,6 +28,12 @@ static int enabled(void)
 {
 	return config.snapshot_dir != NULL && config.snapshot_dir[0] != '\0';
 }
+
+/*
+ * Level 6 is zlib's default; a snapshot is compressed once per change and
+ * sent to every screen that joins, over phone networks.
+ */
+#define GZIP_MODE "wb6"
 
 /* DIR/queue/CODE.json for "queue:CODE", and the room's lock stripe; -1 for any other key. */
 static int key_path(const char *key, char *path, size_t cap, off_t *stripe)
@@ -115,57 +122,85 @@ static int write_all(int fd, const char *head, const char *body, const char *tai
 	return 0;
 }
 
+/* The answer, or with gz its gzip form for nginx's gzip_static, as the file tmp. */
+static int write_file(const char *tmp, int gz, const char *head, const char *body, const char *tail)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (!gz) {
+		int rc = write_all(fd, head, body, tail);
+
+		return close(fd) == 0 && rc == 0 ? 0 : -1;
+	}
+	gzFile z = gzdopen(fd, GZIP_MODE); /* takes fd */
+	if (z == NULL) {
+		close(fd);
+		return -1;
+	}
+	int ok = gzputs(z, head) >= 0 && gzputs(z, body) >= 0 && gzputs(z, tail) >= 0;
+	return gzclose(z) == Z_OK && ok ? 0 : -1;
+}
+
 void snapshot_store(const char *key, long long version, const char *head, const char *body,
 		    const char *tail)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], gz[PATH_MAX], tmp[PATH_MAX], tmp_gz[PATH_MAX];
 	off_t stripe;
 	long long known;
-	int fd, placed = 0;
+	int placed = 0;
 
 	if (key_path(key, path, sizeof path, &stripe) != 0)
 		return;
-	/* Not a name nginx serves (CODE.json only), and one per worker. */
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= sizeof tmp)
+	/* Names nginx never serves (CODE.json and CODE.json.gz only), one per worker. */
+	if ((size_t)snprintf(gz, sizeof gz, "%s.gz", path) >= sizeof gz ||
+	    (size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= sizeof tmp ||
+	    (size_t)snprintf(tmp_gz, sizeof tmp_gz, "%s.%ld.gz.tmp", path, (long)getpid()) >= sizeof tmp_gz)
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	if (write_file(tmp, 0, head, body, tail) != 0 || write_file(tmp_gz, 1, head, body, tail) != 0) {
 		log_warn("snapshot %s: %s", tmp, strerror(errno));
-		return;
+		goto out;
 	}
-	if (write_all(fd, head, body, tail) != 0) {
-		log_warn("snapshot %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return;
-	}
-	close(fd);
 	if (stripe_lock(stripe, F_WRLCK) == 0) {
 		int r = cache_version(key, &known);
 
-		/* No entry at all: no write within the Redis entry's lifetime. */
-		if (r == CACHE_MISS || (r == CACHE_HIT && known <= version))
-			placed = rename(tmp, path) == 0;
+		/*
+		 * No entry at all: no write within the Redis entry's lifetime. The
+		 * gzip form goes first: nginx looks for it only once CODE.json exists.
+		 */
+		if (r == CACHE_MISS || (r == CACHE_HIT && known <= version)) {
+			if (rename(tmp_gz, gz) == 0 && rename(tmp, path) == 0)
+				placed = 1;
+			else /* never leave a gzip form beside an older CODE.json */
+				unlink(path), unlink(gz);
+		}
 		stripe_lock(stripe, F_UNLCK);
 	}
-	if (!placed)
+out:
+	if (!placed) {
 		unlink(tmp);
+		unlink(tmp_gz);
+	}
 }
 
 void snapshot_forget(const char *key)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], gz[PATH_MAX];
 	off_t stripe;
+	int locked;
 
-	if (key_path(key, path, sizeof path, &stripe) != 0)
+	if (key_path(key, path, sizeof path, &stripe) != 0 ||
+	    (size_t)snprintf(gz, sizeof gz, "%s.gz", path) >= sizeof gz)
 		return;
-	if (stripe_lock(stripe, F_WRLCK) != 0) {
-		unlink(path); /* without the lock a racing reader may put it back; better than nothing */
-		return;
-	}
+	/* Without the lock a racing reader may put it back; removing it is still better. */
+	locked = stripe_lock(stripe, F_WRLCK) == 0;
+	/* CODE.json first: without it nginx does not look for the gzip form. */
 	if (unlink(path) != 0 && errno != ENOENT)
 		log_warn("snapshot %s: %s", path, strerror(errno));
-	stripe_lock(stripe, F_UNLCK);
+	unlink(gz);
+	if (locked)
+		stripe_lock(stripe, F_UNLCK);
 }
 
 /* Remove the files in DIR/queue that are older than max_age seconds (0: all). */

@@ -17,6 +17,12 @@
  * subscribers and the same matching measure publish → screen without the
  * application in between.
  *
+ * --subscribe-unix SOCKET connects the subscribers to nginx's unix socket
+ * instead of 127.0.0.1 (votes still go over TCP). Over loopback TCP the
+ * sender's CPU also runs the receiver's half of TCP, so nginx pays for both
+ * ends of every delivery; a unix socket leaves it roughly the sender's share
+ * it would pay to a screen on another machine.
+ *
  * Output: a JSON summary (--json FILE) and one line on stderr.
  */
 #define _GNU_SOURCE
@@ -71,13 +77,13 @@ struct vote {
 
 static struct {
 	const char *host, *path_events, *vote_path, *entries_file, *paths_file, *tokens_file, *json_out, *sio_room;
-	const char *publish_unix;
+	const char *publish_unix, *subscribe_unix;
 	int port, subscribers, connections;
 	long long votes;
 	double rate;
 	enum transport transport;
 	int alternate;
-} opt = { "127.0.0.1", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 80, 0, 1, 100, 100, T_SSE, 1 };
+} opt = { "127.0.0.1", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 80, 0, 1, 100, 100, T_SSE, 1 };
 
 static struct timespec t0;
 static int ep;
@@ -157,8 +163,20 @@ static char **split_commas(const char *s, size_t *n)
 
 static int connect_nb(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int fd, one = 1;
 
+	if (opt.subscribe_unix != NULL) {
+		struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+		snprintf(un.sun_path, sizeof un.sun_path, "%s", opt.subscribe_unix);
+		/* Blocking: a unix connect completes at once or waits for room in the backlog. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0)
+			die("connect %s: %s", opt.subscribe_unix, strerror(errno));
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		return fd;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -566,7 +584,8 @@ static void usage(void)
 {
 	die("usage: bench-live --host H --port P --path-events PATH --subscribers S --transport sse|ws|sio "
 	    "[--sio-room ID] --votes V --rate R (0: closed loop) (--vote-path PATH [--entries a,b|FILE] | --paths FILE) "
-	    "--tokens FILE [--values alternate|up] [--connections C] [--json FILE]");
+	    "--tokens FILE [--values alternate|up] [--connections C] [--json FILE] [--publish-unix SOCKET] "
+	    "[--subscribe-unix SOCKET]");
 }
 
 int main(int argc, char **argv)
@@ -592,6 +611,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--connections")) opt.connections = atoi(v);
 		else if (!strcmp(a, "--json")) opt.json_out = v;
 		else if (!strcmp(a, "--publish-unix")) opt.publish_unix = v;
+		else if (!strcmp(a, "--subscribe-unix")) opt.subscribe_unix = v;
 		else usage();
 	}
 	if (opt.tokens_file == NULL || (opt.vote_path == NULL && opt.paths_file == NULL) || opt.votes <= 0 ||

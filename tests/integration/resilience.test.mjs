@@ -3,7 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, queue, service, until, sleep, DATA } from './lib.mjs';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, queue, service, until, sleep, DATA, BASE } from './lib.mjs';
+
+/** A GET with exactly these headers (fetch would add and undo its own Accept-Encoding). */
+function rawGet(pathname, headers) {
+  return new Promise((resolve, reject) => {
+    http.get(new URL(pathname, BASE), { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
 
 async function roomWithEntry() {
   const host = await newGuest();
@@ -28,6 +41,15 @@ test('queue reads: database, then the snapshot file from nginx; ETag is the revi
   assert.equal(r.headers.get('last-modified'), null);
   assert.ok(Math.abs(Number(r.headers.get('x-server-time')) - Date.now()) < 5000, 'X-Server-Time in ms');
   assert.deepEqual(assertOk(r), first);
+  // Compressed once by the worker, not per read: nginx sends the .gz beside the file.
+  assert.ok(fs.existsSync(`${DATA}/snapshots/queue/${room.code}.json.gz`));
+  const gz = await rawGet(`/rooms/${room.code}/queue`, { 'accept-encoding': 'gzip' });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers['x-data-source'], 'snapshot');
+  assert.match(gz.headers.vary ?? '', /Accept-Encoding/i);
+  // The very file, not nginx compressing on the fly (that would be chunked).
+  assert.equal(gz.headers['content-length'], String(fs.statSync(`${DATA}/snapshots/queue/${room.code}.json.gz`).size));
+  assert.deepEqual(JSON.parse(zlib.gunzipSync(gz.body).toString('utf8')).data, first);
   const head = await api('HEAD', `/rooms/${room.code}/queue`);
   assert.equal(head.status, 200);
   assert.equal(head.headers.get('x-data-source'), 'snapshot');
