@@ -10,7 +10,7 @@
 static PGconn *conn;
 static unsigned conn_generation;       /* bumped on every new connection */
 static struct timespec next_attempt;   /* no reconnect before this while the server is down */
-static const char *listen_sql;         /* constant LISTEN statement, run again on every new connection */
+static const struct db_stmt *listen_stmt; /* LISTEN statement, run again on every new connection */
 
 #define RECONNECT_BACKOFF_MS 250
 #define MAX_ATTEMPTS 4
@@ -55,11 +55,11 @@ static int try_connect(void)
 	}
 	conn_generation++;
 	log_info("connected to PostgreSQL (connection %u)", conn_generation);
-	if (listen_sql != NULL) {
-		PGresult *r = PQexec(conn, listen_sql);
+	if (listen_stmt != NULL) {
+		PGresult *r = PQexecParams(conn, listen_stmt->sql, 0, NULL, NULL, NULL, NULL, 0);
 
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			log_error("%s: %s", listen_sql, PQerrorMessage(conn));
+			log_error("%s: %s", listen_stmt->sql, PQerrorMessage(conn));
 		PQclear(r);
 	}
 	return 0;
@@ -67,9 +67,9 @@ static int try_connect(void)
 
 static int ensure_connection_for_wait(void);
 
-void db_listen(const char *sql)
+void db_listen(const struct db_stmt *st)
 {
-	listen_sql = sql;
+	listen_stmt = st;
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
 		PQfinish(conn);
 		conn = NULL;

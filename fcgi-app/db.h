@@ -27,10 +27,11 @@ enum db_result {
 };
 
 /*
- * Run listen_sql, a constant "LISTEN channel" statement, now and after every
- * reconnect. (LISTEN takes no parameters: the channel is part of the text.)
+ * Run st, a DB_STMT of "LISTEN channel" with no parameters, now and after
+ * every reconnect. It goes through PQexecParams like every other statement;
+ * it is not prepared (PREPARE takes no utility statements).
  */
-void db_listen(const char *listen_sql);
+void db_listen(const struct db_stmt *st);
 
 /*
  * Wait up to timeout_ms for a notification on the LISTENed channel. Returns

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* sql/004 notifies this channel when a job is queued. */
+DB_STMT(listen_export_jobs, 0, "LISTEN export_jobs");
+
 static volatile sig_atomic_t stopping;
 
 static void on_stop(int sig)
@@ -40,7 +43,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* New jobs wake us through NOTIFY; retries and expired leases by the clock. */
-	db_listen("LISTEN export_jobs"); /* sql/004 notifies this channel */
+	db_listen(&listen_export_jobs);
 	log_info("sending exports through %s:%d", config.smtp_host, config.smtp_port);
 	while (!stopping) {
 		int rc;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -95,52 +94,31 @@ void snapshot_init(void)
 		log_warn("snapshots off: cannot open %s: %s", path, strerror(errno));
 }
 
-static int write_all(int fd, const char *head, const char *body, const char *tail)
-{
-	struct iovec iov[3] = {
-		{ (void *)head, strlen(head) }, { (void *)body, strlen(body) }, { (void *)tail, strlen(tail) },
-	};
-	struct iovec *v = iov;
-	int left = 3;
-
-	while (left > 0) {
-		ssize_t n = writev(fd, v, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		while (left > 0 && (size_t)n >= v->iov_len) {
-			n -= (ssize_t)v->iov_len;
-			v++, left--;
-		}
-		if (left > 0) {
-			v->iov_base = (char *)v->iov_base + n;
-			v->iov_len -= (size_t)n;
-		}
-	}
-	return 0;
-}
-
 /* The answer, or with gz its gzip form for nginx's gzip_static, as the file tmp. */
 static int write_file(const char *tmp, int gz, const char *head, const char *body, const char *tail)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), ok;
 
 	if (fd < 0)
 		return -1;
-	if (!gz) {
-		int rc = write_all(fd, head, body, tail);
+	if (gz) {
+		gzFile z = gzdopen(fd, GZIP_MODE); /* takes fd */
 
-		return close(fd) == 0 && rc == 0 ? 0 : -1;
+		if (z == NULL) {
+			close(fd);
+			return -1;
+		}
+		ok = gzputs(z, head) >= 0 && gzputs(z, body) >= 0 && gzputs(z, tail) >= 0;
+		return gzclose(z) == Z_OK && ok ? 0 : -1;
 	}
-	gzFile z = gzdopen(fd, GZIP_MODE); /* takes fd */
-	if (z == NULL) {
+	FILE *f = fdopen(fd, "w"); /* takes fd; stdio finishes short writes */
+
+	if (f == NULL) {
 		close(fd);
 		return -1;
 	}
-	int ok = gzputs(z, head) >= 0 && gzputs(z, body) >= 0 && gzputs(z, tail) >= 0;
-	return gzclose(z) == Z_OK && ok ? 0 : -1;
+	ok = fputs(head, f) >= 0 && fputs(body, f) >= 0 && fputs(tail, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 void snapshot_store(const char *key, long long version, const char *head, const char *body,

@@ -161,18 +161,24 @@ static char **split_commas(const char *s, size_t *n)
 	return out;
 }
 
+/* A blocking connect to a unix socket: it completes at once or waits for room in the backlog. */
+static int connect_unix(const char *socket_path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(un.sun_path, sizeof un.sun_path, "%s", socket_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0)
+		die("connect %s: %s", socket_path, strerror(errno));
+	return fd;
+}
+
 static int connect_nb(void)
 {
 	int fd, one = 1;
 
 	if (opt.subscribe_unix != NULL) {
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
-
-		snprintf(un.sun_path, sizeof un.sun_path, "%s", opt.subscribe_unix);
-		/* Blocking: a unix connect completes at once or waits for room in the backlog. */
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0)
-			die("connect %s: %s", opt.subscribe_unix, strerror(errno));
+		fd = connect_unix(opt.subscribe_unix);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		return fd;
 	}
@@ -436,11 +442,7 @@ static void voter_connect(struct voter *v)
 
 	/* A blocking connect (instant on loopback), then non-blocking reads. */
 	if (opt.publish_unix) {
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
-		snprintf(un.sun_path, sizeof un.sun_path, "%s", opt.publish_unix);
-		v->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (v->fd < 0 || connect(v->fd, (struct sockaddr *)&un, sizeof un) < 0)
-			die("publisher connection: %s", strerror(errno));
+		v->fd = connect_unix(opt.publish_unix);
 	} else {
 		v->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (v->fd < 0 || connect(v->fd, (struct sockaddr *)&addr, sizeof addr) < 0)
