@@ -285,3 +285,48 @@ int auth_check_password(const char *hash, const char *password)
 {
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
+
+char *auth_subscribe_ticket(const char *user_id, const char *purpose, long *expires)
+{
+	struct json_object *claims = json_object_new_object();
+	long now = (long)time(NULL);
+	char *token;
+
+	*expires = now + config.subscribe_ticket_age;
+	json_object_object_add(claims, "id", json_object_new_string(user_id));
+	json_object_object_add(claims, "typ", json_object_new_string("subscribe"));
+	json_object_object_add(claims, "ch", json_object_new_string(purpose));
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "exp", json_object_new_int64(*expires));
+	token = jwt_sign(claims, config.access_token_key);
+	json_object_put(claims);
+	return token;
+}
+
+int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *user_id, size_t cap,
+				 const char **why)
+{
+	struct json_object *claims, *v;
+	int rc = -1;
+
+	if (ticket == NULL || *ticket == '\0') {
+		*why = "a subscription ticket is required: ask GET /me/queue/subscription for a URL";
+		return -1;
+	}
+	claims = jwt_verify(ticket, config.access_token_key, (long)time(NULL), why);
+	if (claims == NULL)
+		return -1;
+	*why = "this ticket is not a subscription ticket for this channel";
+	/* Only a ticket made for this purpose, with an expiry, opens the channel. */
+	if (json_object_object_get_ex(claims, "typ", &v) && json_object_is_type(v, json_type_string) &&
+	    strcmp(json_object_get_string(v), "subscribe") == 0 &&
+	    json_object_object_get_ex(claims, "ch", &v) && json_object_is_type(v, json_type_string) &&
+	    strcmp(json_object_get_string(v), purpose) == 0 &&
+	    json_object_object_get_ex(claims, "exp", &v) && json_object_is_type(v, json_type_int) &&
+	    copy_claim(claims, "id", user_id, cap) == 0 && strncmp(user_id, "user-", 5) == 0) {
+		*why = NULL;
+		rc = 0;
+	}
+	json_object_put(claims);
+	return rc;
+}

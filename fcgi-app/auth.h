@@ -46,6 +46,21 @@ char *auth_refresh_token(const char *user_id);
  */
 int auth_verify_refresh_token(const char *token, char *user_id, size_t cap);
 
+/*
+ * A short-lived ticket that lets user_id subscribe to one of their channels
+ * (purpose names it, e.g. "me-queue") and nothing else: auth_identify
+ * refuses it as a credential. Valid SUBSCRIBE_TICKET_AGE seconds; *expires
+ * gets the time it ends. Caller frees.
+ */
+char *auth_subscribe_ticket(const char *user_id, const char *purpose, long *expires);
+
+/*
+ * Verify a subscription ticket for purpose; on success copies the user id
+ * into user_id (cap bytes) and returns 0, else -1 with a reason in *why.
+ */
+int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *user_id, size_t cap,
+				 const char **why);
+
 /* argon2id hash string of password for storage, or NULL. Caller frees. */
 char *auth_hash_password(const char *password);
 

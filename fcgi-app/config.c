@@ -102,6 +102,8 @@ void config_from_env(void)
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);
 	config.log_level = env_str("LOG_LEVEL", "info");
+	config.queue_max_tracks = (int)env_long("QUEUE_MAX_TRACKS", 1000);
+	config.subscribe_ticket_age = env_long("SUBSCRIBE_TICKET_AGE", 60);
 	config.smtp_host = env_str("SMTP_HOST", "127.0.0.1");
 	config.smtp_port = (int)env_long("SMTP_PORT", 25);
 	config.smtp_user = env_str("SMTP_USER", NULL);
@@ -120,6 +122,10 @@ int config_validate(const char **why)
 	}
 	if (config.refresh_token_key == NULL || strlen(config.refresh_token_key) < 16) {
 		*why = "REFRESH_TOKEN_KEY must be set to a secret of at least 16 characters";
+		return -1;
+	}
+	if (config.queue_max_tracks > 100000) {
+		*why = "QUEUE_MAX_TRACKS must be at most 100000";
 		return -1;
 	}
 	if (config.workers < 1 || config.workers > 256) {

@@ -83,34 +83,11 @@ static const struct db_status_reply advance_refusals[] = {
 	{ NULL, 0, NULL },
 };
 
-/* Does an If-None-Match header name revision ("*", a list, weak tags)? */
-static int etag_matches(const char *header, long long revision)
-{
-	char want[32];
-	const char *p = header;
-
-	if (header == NULL)
-		return 0;
-	snprintf(want, sizeof want, "\"%lld\"", revision);
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, want, strlen(want)) == 0)
-			return 1;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
 static void reply_snapshot(struct request *req, const char *text, long long revision, const char *source)
 {
 	req->res.data_source = source;
 	snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
-	if (etag_matches(req->if_none_match, revision))
+	if (req_etag_matches(req->if_none_match, revision))
 		req->res.status = 304;
 	else
 		reply_raw_data(req, 200, text);

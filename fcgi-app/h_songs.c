@@ -4,6 +4,7 @@
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
+#include "publish.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -153,13 +154,27 @@ void songs_get(struct request *req)
 	PQclear(res);
 }
 
-/* Invalidate the (key, version) pairs in columns kcol, kcol+1 of every row. */
+/*
+ * Invalidate the (key, version) pairs in columns kcol, kcol+1 of every row.
+ * A personal queue that showed the song also tells its owner's devices,
+ * which fetch it again (the message has no state).
+ */
 static void invalidate_rows(const PGresult *res, int kcol)
 {
-	for (int i = 0; i < PQntuples(res); i++)
-		if (!PQgetisnull(res, i, kcol))
-			cache_invalidate(PQgetvalue(res, i, kcol),
-					 strtoll(PQgetvalue(res, i, kcol + 1), NULL, 10));
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *key = PQgetvalue(res, i, kcol);
+		long long version = strtoll(PQgetvalue(res, i, kcol + 1), NULL, 10);
+		char channel[96], msg[64];
+
+		if (PQgetisnull(res, i, kcol))
+			continue;
+		cache_invalidate(key, version);
+		if (strncmp(key, "me_queue:", 9) == 0) {
+			snprintf(channel, sizeof channel, "users/%s", key + 9);
+			snprintf(msg, sizeof msg, "{\"type\":\"catalog\",\"revision\":%lld}", version);
+			publish_send(channel, msg);
+		}
+	}
 }
 
 /* PUT /songs/{id} (the POST body) -> 200 */

@@ -73,6 +73,25 @@ void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);
 
+/* h_me.c: a registered user's own queue, preferences and live channel */
+#define ME_QUEUE_MAX_BODY (256 * 1024) /* a full queue of long ids and its original order */
+void me_queue_get(struct request *req);
+void me_queue_put(struct request *req);
+void me_queue_patch(struct request *req);
+void me_queue_add(struct request *req);
+void me_queue_remove(struct request *req);
+void me_queue_play_now(struct request *req);
+void me_queue_shuffle(struct request *req);
+void me_queue_unshuffle(struct request *req);
+void me_queue_next(struct request *req);
+void me_queue_previous(struct request *req);
+void me_queue_move(struct request *req);
+void me_queue_clear_upcoming(struct request *req);
+void me_queue_subscription(struct request *req);
+void me_queue_events(struct request *req);
+void me_preferences_get(struct request *req);
+void me_preferences_put(struct request *req);
+
 /* h_exports.c */
 void exports_create(struct request *req);
 void exports_get(struct request *req);

@@ -177,15 +177,12 @@ void reply_file(struct request *req, const char *type, char *body, size_t len)
 	req->res.status = 200;
 }
 
-void reply_error(struct request *req, int status, const char *fmt, ...)
+static void reply_error_v(struct request *req, int status, struct json_object *data, const char *fmt, va_list ap)
 {
 	char message[512];
-	va_list ap;
 	struct json_object *body = json_object_new_object();
 
-	va_start(ap, fmt);
 	vsnprintf(message, sizeof message, fmt, ap);
-	va_end(ap);
 	if (status >= 500)
 		log_warn("%d %s %s: %s", status, req->method ? req->method : "-",
 			 req->path ? req->path : "-", message);
@@ -194,8 +191,51 @@ void reply_error(struct request *req, int status, const char *fmt, ...)
 			  req->path ? req->path : "-", message);
 	json_object_object_add(body, "status", json_object_new_string(status >= 500 ? "error" : "fail"));
 	json_object_object_add(body, "message", json_object_new_string(message));
+	if (data != NULL)
+		json_object_object_add(body, "data", data);
 	req->res.status = status;
 	set_body(req, body);
+}
+
+void reply_error(struct request *req, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(req, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void reply_error_data(struct request *req, int status, struct json_object *data, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(req, status, data, fmt, ap);
+	va_end(ap);
+}
+
+int req_etag_matches(const char *header, long long revision)
+{
+	char want[32];
+	const char *p = header;
+
+	if (header == NULL)
+		return 0;
+	snprintf(want, sizeof want, "\"%lld\"", revision);
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, want, strlen(want)) == 0 &&
+		    (p[strlen(want)] == '\0' || p[strlen(want)] == ',' || p[strlen(want)] == ' '))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
 }
 
 void reply_data(struct request *req, int status, struct json_object *data)

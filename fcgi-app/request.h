@@ -26,6 +26,7 @@ struct response {
 	char etag[32];               /* without quotes; empty for none */
 	const char *data_source;     /* X-Data-Source: "cache" or "database" */
 	const char *allow;           /* Allow header of a 405 */
+	const char *accel_redirect;  /* X-Accel-Redirect: nginx serves this internal location instead */
 	int retry_after;             /* Retry-After seconds of a 429; 0 for none */
 	char *publish_channel;       /* owned; published after the reply went out */
 	char *publish_message;       /* owned */
@@ -41,6 +42,7 @@ struct request {
 	long content_length;          /* -1 when absent */
 	const char *authorization;
 	const char *if_none_match;
+	const char *if_match;
 	const char *remote_addr;
 	char id[24];                  /* request id for logs */
 
@@ -78,6 +80,16 @@ const char *req_query(struct request *req, const char *name);
  */
 void reply_error(struct request *req, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* reply_error with "data" beside the message (taken), such as the current state of a 409. */
+void reply_error_data(struct request *req, int status, struct json_object *data, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Does an If-None-Match or If-Match header value name this revision as an
+ * entity tag ("7", W/"7", a list, or *)? 0 for a NULL header.
+ */
+int req_etag_matches(const char *header, long long revision);
 
 /* {"status":"success","data":data}; takes ownership of data. */
 void reply_data(struct request *req, int status, struct json_object *data);

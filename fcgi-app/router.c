@@ -34,6 +34,23 @@ const struct route routes[] = {
 	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/users/me", users_me, ROUTE_AUTH, 0, RATE_NONE },
 
+	{ "GET", "/me/queue", me_queue_get, ROUTE_USER, 0, RATE_NONE },
+	{ "PUT", "/me/queue", me_queue_put, ROUTE_USER | ROUTE_JSON, ME_QUEUE_MAX_BODY, RATE_NONE },
+	{ "PATCH", "/me/queue", me_queue_patch, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/me/queue/tracks", me_queue_add, ROUTE_USER | ROUTE_JSON, ME_QUEUE_MAX_BODY, RATE_NONE },
+	{ "DELETE", "/me/queue/tracks/:position", me_queue_remove, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/me/queue/play-now", me_queue_play_now, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/me/queue/shuffle", me_queue_shuffle, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/me/queue/unshuffle", me_queue_unshuffle, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/me/queue/next", me_queue_next, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/me/queue/previous", me_queue_previous, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/me/queue/move", me_queue_move, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/me/queue/upcoming", me_queue_clear_upcoming, ROUTE_USER, 0, RATE_NONE },
+	{ "GET", "/me/queue/subscription", me_queue_subscription, ROUTE_USER, 0, RATE_NONE },
+	{ "GET", "/me/queue/events", me_queue_events, 0, 0, RATE_NONE },
+	{ "GET", "/me/preferences", me_preferences_get, ROUTE_USER, 0, RATE_NONE },
+	{ "PUT", "/me/preferences", me_preferences_put, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+
 	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_NONE },
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0, RATE_NONE },
@@ -206,12 +223,17 @@ void router_dispatch(struct request *req)
 		req->params[i] = req_strdup(req, params[i]);
 	req->nparams = nparams;
 
-	if (found->flags & ROUTE_AUTH) {
+	if (found->flags & (ROUTE_AUTH | ROUTE_USER)) {
 		const char *why = NULL;
 
 		if (auth_identify(req->authorization, &req->who, &why) != 0) {
 			drain_body(req);
 			reply_error(req, 401, "%s", why);
+			return;
+		}
+		if ((found->flags & ROUTE_USER) && req->who.kind != IDENTITY_USER) {
+			drain_body(req);
+			reply_error(req, 401, "this needs a registered user's access token, not a guest's");
 			return;
 		}
 	} else if (req->authorization != NULL) {

@@ -14,6 +14,7 @@ enum route_flags {
 	ROUTE_AUTH = 1 << 0, /* a valid guest or access token is required: 401 otherwise */
 	ROUTE_JSON = 1 << 1, /* the body is a JSON object, parsed into req->json: 400/415 */
 	ROUTE_STREAM = 1 << 2, /* the handler reads the body itself (uploads) */
+	ROUTE_USER = 1 << 3, /* ROUTE_AUTH, and the token must be a registered user's: 401 for a guest */
 };
 
 struct route {

@@ -88,6 +88,7 @@ static const char *status_text(int status)
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
+	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -128,6 +129,10 @@ static void write_response(FCGX_Request *fr, struct request *req)
 	FCGX_PutStr(head, n, fr->out);
 	if (res->allow)
 		FCGX_PutS("\r\n", fr->out);
+	if (res->accel_redirect != NULL) {
+		n = snprintf(head, sizeof head, "X-Accel-Redirect: %s\r\n", res->accel_redirect);
+		FCGX_PutStr(head, n, fr->out);
+	}
 	if (res->retry_after > 0) {
 		n = snprintf(head, sizeof head, "Retry-After: %d\r\n", res->retry_after);
 		FCGX_PutStr(head, n, fr->out);
@@ -180,6 +185,7 @@ static void handle(FCGX_Request *fr)
 	req.content_type = param(fr, "CONTENT_TYPE");
 	req.authorization = param(fr, "HTTP_AUTHORIZATION");
 	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
+	req.if_match = param(fr, "HTTP_IF_MATCH");
 	req.remote_addr = param(fr, "REMOTE_ADDR");
 	len = param(fr, "CONTENT_LENGTH");
 	req.content_length = len ? strtol(len, NULL, 10) : -1;
