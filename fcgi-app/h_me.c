@@ -10,13 +10,15 @@
 #include "user_queue.h"
 
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ME_QUEUE_TTL 3600          /* seconds in Redis; every write replaces it sooner */
-#define WRITE_ATTEMPTS 5           /* an action without If-Match retries a lost race this often */
+#define WRITE_ATTEMPTS 32          /* an action without If-Match retries a lost race this often */
 #define MESSAGE_STATE_MAX 16384    /* a bigger state is left out of the message: devices fetch it */
 #define TICKET_PURPOSE "me-queue"
 
@@ -290,6 +292,12 @@ static void queue_write(struct request *req, const char *type, const char *field
 			reply_conflict(req);
 			return;
 		}
+		/*
+		 * Another device wrote first. Every round has a winner, so retrying
+		 * makes progress; a random pause that grows keeps the same writers
+		 * from meeting again and again.
+		 */
+		usleep(randombytes_uniform(250u * (unsigned)(attempt + 1) < 5000u ? 250u * (unsigned)(attempt + 1) : 5000u));
 	}
 	reply_error(req, 503, "the queue is changing too fast, try again");
 }
