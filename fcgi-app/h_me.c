@@ -31,7 +31,8 @@ DB_STMT(me_queue_tracks, 1,
 	"  LEFT JOIN songs s ON s.id = t.id"
 	" ORDER BY t.ord");
 
-DB_STMT(me_queue_store, 3, "SELECT status, revision, bad_id FROM user_queue_put($1, $2::bigint, $3::jsonb)");
+DB_STMT(me_queue_store, 4,
+	"SELECT status, revision, bad_id FROM user_queue_put($1, $2::bigint, $3::jsonb, $4::jsonb)");
 
 DB_STMT(me_prefs_load, 1, "SELECT preferences::text FROM user_preferences WHERE user_id = $1");
 
@@ -85,27 +86,41 @@ static struct json_object *text_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : json_object_new_string(PQgetvalue(res, row, col));
 }
 
-/* {state, revision, tracks} of st at revision (caller owns it), or NULL after replying. */
-static struct json_object *answer_or_reply(struct request *req, const struct uq_state *st, long long revision)
+/*
+ * {state, revision, tracks} of st at revision as JSON text (in the arena),
+ * or NULL after replying. It is serialised once, here, and that text is
+ * cached, replied and never rebuilt: with 1,000 tracks building and
+ * printing the objects is most of a write's cost.
+ */
+static const char *answer_or_reply(struct request *req, const struct uq_state *st, long long revision)
 {
-	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data;
-	const char *params[] = { json_text(ids) };
+	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data, *seen;
+	const char *params[] = { json_text(ids) }, *text;
 	PGresult *res = db_query_or_reply(req, &me_queue_tracks, params);
 
 	json_object_put(ids);
 	if (res == NULL)
 		return NULL;
 	tracks = json_object_new_array_ext(PQntuples(res));
+	/* A song queued many times is one object referenced at each of its positions. */
+	seen = json_object_new_object();
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *t = json_object_new_object();
+		const char *id = PQgetvalue(res, i, 0);
+		struct json_object *t;
 
-		json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
+		if (json_object_object_get_ex(seen, id, &t)) {
+			json_object_array_add(tracks, json_object_get(t));
+			continue;
+		}
+		t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_string(id));
 		json_object_object_add(t, "title", text_or_null(res, i, 1));
 		json_object_object_add(t, "performer", text_or_null(res, i, 2));
 		json_object_object_add(t, "duration", PQgetisnull(res, i, 3) ? NULL :
 				       json_object_new_int(atoi(PQgetvalue(res, i, 3))));
 		json_object_object_add(t, "youtubeId", text_or_null(res, i, 4));
 		json_object_object_add(t, "albumId", text_or_null(res, i, 5));
+		json_object_object_add(seen, id, json_object_get(t));
 		json_object_array_add(tracks, t);
 	}
 	PQclear(res);
@@ -113,7 +128,10 @@ static struct json_object *answer_or_reply(struct request *req, const struct uq_
 	json_object_object_add(data, "state", uq_to_json(st));
 	json_object_object_add(data, "revision", json_object_new_int64(revision));
 	json_object_object_add(data, "tracks", tracks);
-	return data;
+	text = req_strdup(req, json_text(data));
+	json_object_put(data);
+	json_object_put(seen);
+	return text;
 }
 
 static void set_etag(struct request *req, long long revision)
@@ -129,7 +147,7 @@ void me_queue_get(struct request *req)
 	long long revision;
 	enum cache_result cr = cache_get(key, &cached, NULL, &revision);
 	struct uq_state st;
-	struct json_object *data;
+	const char *text;
 
 	if (cr == CACHE_HIT) {
 		set_etag(req, revision);
@@ -149,12 +167,12 @@ void me_queue_get(struct request *req)
 		req->res.status = 304;
 		return;
 	}
-	if ((data = answer_or_reply(req, &st, revision)) == NULL)
+	if ((text = answer_or_reply(req, &st, revision)) == NULL)
 		return;
 	/* Stored only if no write has moved past this revision meanwhile (cache.h). */
 	if (cr == CACHE_MISS)
-		cache_put(key, revision, json_text(data), NULL, ME_QUEUE_TTL);
-	reply_data(req, 200, data);
+		cache_put(key, revision, text, NULL, ME_QUEUE_TTL);
+	reply_raw_data(req, 200, text);
 }
 
 /* Reply 409 with the queue as it is now. */
@@ -162,13 +180,13 @@ static void reply_conflict(struct request *req)
 {
 	struct uq_state st;
 	long long revision;
-	struct json_object *data;
+	const char *text;
 
-	if (load_or_reply(req, &st, &revision) != 0 || (data = answer_or_reply(req, &st, revision)) == NULL)
+	if (load_or_reply(req, &st, &revision) != 0 || (text = answer_or_reply(req, &st, revision)) == NULL)
 		return;
 	set_etag(req, revision);
-	reply_error_data(req, 409, data, "the queue changed: it is at revision %lld; the current queue is in data",
-			 revision);
+	reply_error_data(req, 409, json_tokener_parse(text),
+			 "the queue changed: it is at revision %lld; the current queue is in data", revision);
 }
 
 /*
@@ -208,11 +226,18 @@ static long long if_match_or_reply(struct request *req, int required)
 /* What an action does to the state; -1 with a 400 message in *why. */
 typedef int (*queue_action)(struct request *req, struct uq_state *st, const void *arg, const char **why);
 
+/* The ids an action brings into the queue, which the database looks up. */
+struct new_ids {
+	const char *const *ids; /* NULL: every id of the new state (PUT) */
+	int n;
+};
+static const struct new_ids NO_NEW_IDS = { (const char *const[]){ NULL }, 0 };
+
 /* After a commit at revision: the cache, the other devices, the answer. */
 static void committed(struct request *req, const char *type, const struct uq_state *st, long long revision)
 {
-	const char *key = cache_key(req);
-	struct json_object *data, *msg = json_object_new_object(), *state = uq_to_json(st);
+	const char *key = cache_key(req), *text;
+	struct json_object *msg = json_object_new_object(), *state = uq_to_json(st);
 	const char *state_text = json_text(state);
 
 	cache_invalidate(key, revision);
@@ -223,11 +248,11 @@ static void committed(struct request *req, const char *type, const struct uq_sta
 	reply_publish(req, req_printf(req, "users/%s", req->who.id), json_text(msg));
 	json_object_put(msg);
 	json_object_put(state);
-	if ((data = answer_or_reply(req, st, revision)) == NULL)
+	if ((text = answer_or_reply(req, st, revision)) == NULL)
 		return;
-	cache_put(key, revision, json_text(data), NULL, ME_QUEUE_TTL);
+	cache_put(key, revision, text, NULL, ME_QUEUE_TTL);
 	set_etag(req, revision);
-	reply_data(req, 200, data);
+	reply_raw_data(req, 200, text);
 }
 
 /*
@@ -237,12 +262,19 @@ static void committed(struct request *req, const char *type, const struct uq_sta
  * field names what an unknown song id came in (400).
  */
 static void queue_write(struct request *req, const char *type, const char *field, queue_action apply,
-			const void *arg, int require_if_match)
+			const void *arg, struct new_ids check, int require_if_match)
 {
 	long long expected = if_match_or_reply(req, require_if_match);
+	const char *check_text = NULL;
 
 	if (expected == -2)
 		return;
+	if (check.ids != NULL) {
+		struct json_object *c = uq_ids_json(check.ids, check.n);
+
+		check_text = req_strdup(req, json_text(c));
+		json_object_put(c);
+	}
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct uq_state st;
 		long long revision;
@@ -263,7 +295,7 @@ static void queue_write(struct request *req, const char *type, const char *field
 		}
 		snprintf(rev_text, sizeof rev_text, "%lld", revision);
 		state = uq_to_json(&st);
-		const char *params[] = { req->who.id, rev_text, json_text(state) };
+		const char *params[] = { req->who.id, rev_text, json_text(state), check_text };
 		res = db_query_or_reply(req, &me_queue_store, params);
 		json_object_put(state);
 		if (res == NULL)
@@ -318,7 +350,7 @@ void me_queue_put(struct request *req)
 		reply_error(req, 400, "%s", why);
 		return;
 	}
-	queue_write(req, "put", "trackIds", apply_replace, &st, 1);
+	queue_write(req, "put", "trackIds", apply_replace, &st, (struct new_ids){ NULL, 0 }, 1);
 }
 
 static int apply_repeat(struct request *req, struct uq_state *st, const void *arg, const char **why)
@@ -348,7 +380,7 @@ void me_queue_patch(struct request *req)
 		return;
 	}
 	repeat = (enum uq_repeat)r;
-	queue_write(req, "repeat", "repeatMode", apply_repeat, &repeat, 0);
+	queue_write(req, "repeat", "repeatMode", apply_repeat, &repeat, NO_NEW_IDS, 0);
 }
 
 struct add_args {
@@ -400,7 +432,7 @@ void me_queue_add(struct request *req)
 		return;
 	}
 	a.next = position != NULL && strcmp(position, "next") == 0;
-	queue_write(req, "tracks_added", "songIds", apply_add, &a, 0);
+	queue_write(req, "tracks_added", "songIds", apply_add, &a, (struct new_ids){ a.ids, a.n }, 0);
 }
 
 static int apply_play_now(struct request *req, struct uq_state *st, const void *arg, const char **why)
@@ -415,7 +447,7 @@ void me_queue_play_now(struct request *req)
 
 	if (json_string_or_reply(req, req->json, "songId", 1, 100, &id) != 0)
 		return;
-	queue_write(req, "play_now", "songId", apply_play_now, id, 0);
+	queue_write(req, "play_now", "songId", apply_play_now, id, (struct new_ids){ &id, 1 }, 0);
 }
 
 static int apply_shuffle(struct request *req, struct uq_state *st, const void *arg, const char **why)
@@ -451,31 +483,31 @@ static int apply_clear(struct request *req, struct uq_state *st, const void *arg
 /* POST /me/queue/shuffle */
 void me_queue_shuffle(struct request *req)
 {
-	queue_write(req, "shuffle", "trackIds", apply_shuffle, NULL, 0);
+	queue_write(req, "shuffle", "trackIds", apply_shuffle, NULL, NO_NEW_IDS, 0);
 }
 
 /* POST /me/queue/unshuffle */
 void me_queue_unshuffle(struct request *req)
 {
-	queue_write(req, "unshuffle", "trackIds", apply_unshuffle, NULL, 0);
+	queue_write(req, "unshuffle", "trackIds", apply_unshuffle, NULL, NO_NEW_IDS, 0);
 }
 
 /* POST /me/queue/next */
 void me_queue_next(struct request *req)
 {
-	queue_write(req, "next", "trackIds", apply_next, NULL, 0);
+	queue_write(req, "next", "trackIds", apply_next, NULL, NO_NEW_IDS, 0);
 }
 
 /* POST /me/queue/previous */
 void me_queue_previous(struct request *req)
 {
-	queue_write(req, "previous", "trackIds", apply_previous, NULL, 0);
+	queue_write(req, "previous", "trackIds", apply_previous, NULL, NO_NEW_IDS, 0);
 }
 
 /* DELETE /me/queue/upcoming */
 void me_queue_clear_upcoming(struct request *req)
 {
-	queue_write(req, "upcoming_cleared", "trackIds", apply_clear, NULL, 0);
+	queue_write(req, "upcoming_cleared", "trackIds", apply_clear, NULL, NO_NEW_IDS, 0);
 }
 
 static int apply_remove(struct request *req, struct uq_state *st, const void *arg, const char **why)
@@ -494,7 +526,7 @@ void me_queue_remove(struct request *req)
 		reply_error(req, 400, "\"position\" must be a position in the queue (0, 1, ...)");
 		return;
 	}
-	queue_write(req, "track_removed", "trackIds", apply_remove, &pos, 0);
+	queue_write(req, "track_removed", "trackIds", apply_remove, &pos, NO_NEW_IDS, 0);
 }
 
 static int apply_move(struct request *req, struct uq_state *st, const void *arg, const char **why)
@@ -512,7 +544,7 @@ void me_queue_move(struct request *req)
 	if (json_int_or_reply(req, req->json, "from", 0, INT_MAX, &ft[0]) != 0 ||
 	    json_int_or_reply(req, req->json, "to", 0, INT_MAX, &ft[1]) != 0)
 		return;
-	queue_write(req, "moved", "trackIds", apply_move, ft, 0);
+	queue_write(req, "moved", "trackIds", apply_move, ft, NO_NEW_IDS, 0);
 }
 
 /* GET /me/queue/subscription -> {url, expiresAt}: where this user's devices hear of changes */

@@ -377,6 +377,96 @@ async function peer(liveRuns, throughputRows) {
 
 // ---------------------------------------------------------------- main
 
+
+/** p50/p90/p99/max of a list of milliseconds. */
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1] };
+}
+
+/** Subscribes like a second device: resolves each revision's arrival time (performance.now()). */
+async function deviceStream(token) {
+  const { url } = (await api('GET', '/me/queue/subscription', undefined, token)).json.data;
+  const arrivals = new Map();
+  const ctrl = new AbortController();
+  const res = await fetch(URL_BASE + url, { headers: { accept: 'text/event-stream' }, signal: ctrl.signal });
+  if (res.status !== 200) throw new Error(`subscription: ${res.status}`);
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
+        if (data) arrivals.set(JSON.parse(data).revision, performance.now());
+      }
+    }
+  })();
+  return { arrivals, close: () => ctrl.abort() };
+}
+
+async function personalQueue() {
+  const name = `bench_${Date.now()}`;
+  await api('POST', '/users', { username: name, password: 'bench-password', fullname: 'Bench' });
+  const token = (await api('POST', '/authentications', { username: name, password: 'bench-password' })).json.data.accessToken;
+  songs ??= (await api('GET', '/songs')).json.data.songs.map((s) => s.id);
+  const ids = Array.from({ length: 1000 }, (_, i) => songs[i % songs.length]);
+  const n = QUICK ? 50 : 300;
+  const call = async (method, p, body, rev) => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    if (rev !== undefined) headers['if-match'] = `"${rev}"`;
+    const t0 = performance.now();
+    const res = await fetch(URL_BASE + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await res.json();
+    if (res.status !== 200) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+    return { ms: performance.now() - t0, t0, rev: json.data.revision, tracks: json.data.tracks.length };
+  };
+  let rev = (await call('GET', '/me/queue')).rev;
+  rev = (await call('PUT', '/me/queue', { trackIds: ids, currentIndex: 0, currentTrackId: ids[0], repeatMode: 'all' }, rev)).rev;
+  const device = await deviceStream(token);
+  await new Promise((r) => setTimeout(r, 200));
+  const put = [], next = [], move = [], toDevice = [], toDeviceState = [];
+  let hydrated = true;
+  for (let i = 0; i < n; i++) {
+    // Each PUT rotates the list by one: a real change of all 1,000 positions' order.
+    const rot = [...ids.slice(i % ids.length), ...ids.slice(0, i % ids.length)];
+    const r = await call('PUT', '/me/queue', { trackIds: rot, currentIndex: 0, currentTrackId: rot[0], repeatMode: 'all' }, rev);
+    hydrated &&= r.tracks === 1000;
+    put.push(r.ms);
+    rev = r.rev;
+    // The second device: the message, then (a 1,000-entry state is too big for
+    // the message) its GET of the queue, as docs/personal-queue.md says.
+    const end = performance.now() + 2000;
+    while (!device.arrivals.has(rev) && performance.now() < end) await new Promise((res) => setTimeout(res, 0));
+    if (device.arrivals.has(rev)) {
+      toDevice.push(device.arrivals.get(rev) - r.t0);
+      const g = await call('GET', '/me/queue');
+      toDeviceState.push(performance.now() - r.t0);
+      if (g.rev !== rev) hydrated = false;
+    }
+    const a = await call('POST', '/me/queue/next');
+    next.push(a.ms);
+    rev = a.rev;
+    const m = await call('POST', '/me/queue/move', { from: 500, to: 900 });
+    move.push(m.ms);
+    rev = m.rev;
+  }
+  device.close();
+  const ok = hydrated && toDevice.length === n ? 'every answer 1,000 hydrated tracks at the new revision' : `FAILED: ${toDevice.length}/${n} messages, hydrated ${hydrated}`;
+  record('6 personal queue', `PUT of 1,000 entries (If-Match), answer hydrated, ${n} sequential`, stats(put), { throughput: 1000 * n / put.reduce((a, b) => a + b, 0), integrity: ok });
+  record('6 personal queue', `POST next, 1,000 entries, ${n} sequential`, stats(next), { throughput: 1000 * n / next.reduce((a, b) => a + b, 0) });
+  record('6 personal queue', `POST move, 1,000 entries, ${n} sequential`, stats(move), { throughput: 1000 * n / move.reduce((a, b) => a + b, 0) });
+  record('6 personal queue', 'PUT sent → message at a second device (SSE)', stats(toDevice), { integrity: `${toDevice.length}/${n} received` });
+  record('6 personal queue', 'PUT sent → second device has the new queue (message + GET)', stats(toDeviceState));
+}
+
 const host = guestTokens(1)[0];
 let live;
 let tput;
@@ -387,6 +477,7 @@ const steps = [
   ['reads', async () => reads(host)],
   ['growth', async () => growth(host)],
   ['peer', async () => peer(live, tput)],
+  ['myqueue', async () => personalQueue()],
 ];
 for (const [name, fn] of steps) {
   if (!want(name)) continue;
