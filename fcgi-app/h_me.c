@@ -300,21 +300,20 @@ static void queue_write(struct request *req, const char *type, const char *field
 		json_object_put(state);
 		if (res == NULL)
 			return;
-		const char *status = PQgetvalue(res, 0, 0);
+		/* Copied out: the result is cleared before any of the outcomes below. */
+		const char *status = req_strdup(req, PQgetvalue(res, 0, 0));
+		const char *bad_id = req_strdup(req, PQgetvalue(res, 0, 2));
 		long long stored = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 
+		PQclear(res);
 		if (strcmp(status, "ok") == 0) {
-			PQclear(res);
 			committed(req, type, &st, stored);
 			return;
 		}
 		if (strcmp(status, "no_song") == 0) {
-			reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", field,
-				    PQgetvalue(res, 0, 2));
-			PQclear(res);
+			reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", field, bad_id);
 			return;
 		}
-		PQclear(res);
 		if (strcmp(status, "conflict") != 0) {
 			log_error("unexpected status \"%s\" from user_queue_put", status);
 			reply_error(req, 500, "internal error");

@@ -5,9 +5,10 @@
 const KEY = 'queued.session';
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data) {
     super(message);
     this.status = status;
+    this.data = data; // some refusals carry what the caller needs next (409: the current queue)
   }
 }
 
@@ -45,8 +46,8 @@ export const myName = () => (session.accessToken ? session.fullname : session.gu
 /** Server clock minus ours, from X-Server-Time, so progress bars agree across screens. */
 export let clockSkew = 0;
 
-async function raw(method, path, { body, token, form } = {}) {
-  const headers = {};
+async function raw(method, path, { body, token, form, headers: extra, keepalive } = {}) {
+  const headers = { ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   let payload;
   if (form) payload = form;
@@ -54,7 +55,7 @@ async function raw(method, path, { body, token, form } = {}) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
-  const res = await fetch(path, { method, headers, body: payload });
+  const res = await fetch(path, { method, headers, body: payload, keepalive: !!keepalive });
   const t = Number(res.headers.get('x-server-time'));
   if (t) clockSkew = t - Date.now();
   let json = null;
@@ -75,16 +76,18 @@ async function refresh() {
  * One API call; resolves to `data` (or the whole body when there is none).
  * auth: 'user' (access token, refreshed once on 401), 'member' (user or guest
  * token, a guest is made when needed), or undefined (no token).
+ * headers: extra request headers (If-Match, If-None-Match); keepalive: the
+ * request outlives the page (sent while it is being closed).
  */
-export async function api(method, path, { body, auth, form } = {}) {
+export async function api(method, path, { body, auth, form, headers, keepalive } = {}) {
   let token;
   if (auth === 'member') token = session.accessToken || await guestToken();
   else if (auth === 'user') token = session.accessToken;
-  let { res, json } = await raw(method, path, { body, token, form });
+  let { res, json } = await raw(method, path, { body, token, form, headers, keepalive });
   if (res.status === 401 && auth && session.accessToken && await refresh()) {
-    ({ res, json } = await raw(method, path, { body, token: session.accessToken, form }));
+    ({ res, json } = await raw(method, path, { body, token: session.accessToken, form, headers, keepalive }));
   }
-  if (!res.ok) throw new ApiError(res.status, json?.message || `${res.status} ${res.statusText}`);
+  if (!res.ok) throw new ApiError(res.status, json?.message || `${res.status} ${res.statusText}`, json?.data);
   return json?.data ?? json;
 }
 

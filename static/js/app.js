@@ -1,10 +1,12 @@
 // app.js: the shell of the web client: a hash router (links work from a QR
 // code or a chat without any server route), the account link, and helpers the
-// views share. Each view is a function (main, params) -> cleanup?.
+// views share. Each view is a function (main, params) -> cleanup?. The personal
+// queue's panel lives outside the views: it stays put while the pages change.
 import { session, isUser } from './api.js';
 import { h, banner } from './ui.js';
 import { roomView } from './room.js';
 import * as pages from './pages.js';
+import { initMyQueue } from './my-queue.js';
 
 const routes = [
   [/^#?\/?$/, pages.home],
@@ -20,7 +22,19 @@ const routes = [
 
 let cleanup = null;
 
-async function render() {
+// Renders never overlap: a view awaits the API, and a second hash change
+// (a sign-in's redirect, then a link) would otherwise start a second render
+// that fills the same <main> beside the first. Each waits for the one before,
+// and only the newest wanted runs.
+let rendering = Promise.resolve();
+let wanted = 0;
+function render() {
+  const mine = ++wanted;
+  rendering = rendering.then(() => (mine === wanted ? renderNow() : undefined));
+  return rendering;
+}
+
+async function renderNow() {
   const main = document.getElementById('main');
   const hash = location.hash || '#/';
   // Where to come back to after signing in.
@@ -68,4 +82,5 @@ function account() {
 window.addEventListener('hashchange', render);
 window.addEventListener('session', account);
 account();
+initMyQueue();
 render();

@@ -3,9 +3,28 @@
 // activity, export by email).
 import { api, session, isUser, login as signIn, guestToken, myId } from './api.js';
 import { h, toast, act, fmtTime } from './ui.js';
+import { playNow, addToQueue } from './my-queue.js';
 
 const field = (id, label, attrs = {}) => [h('label', { for: id }, label), h('input', { id, name: id, ...attrs })];
 const value = (form, id) => form.querySelector(`#${id}`).value.trim();
+
+/**
+ * "Play now" and "Add to queue" for a signed-in user (a song, or every song of
+ * an album or playlist); what names it for a screen reader ("Yellow", "album Blue").
+ */
+function queueButtons(songIds, what, { play = 'Play now', add = 'Add to queue' } = {}) {
+  if (!isUser()) return null;
+  const added = (button) => {
+    button.textContent = 'Added';
+    setTimeout(() => { button.textContent = add; }, 2000);
+  };
+  return h('span', { class: 'row queue-buttons' },
+    h('button', { type: 'button', 'aria-label': `Play ${what} now`, onclick: (ev) => act(ev.currentTarget, () => playNow(songIds())) }, play),
+    h('button', { type: 'button', 'aria-label': `Add ${what} to my queue`, onclick: (ev) => {
+      const button = ev.currentTarget;
+      act(button, async () => { await addToQueue(songIds()); added(button); });
+    } }, add));
+}
 
 function needUser(main, what) {
   if (isUser()) return false;
@@ -97,7 +116,9 @@ export async function songs(main) {
   const show = async () => {
     const { songs: found } = await api('GET', `/songs?title=${encodeURIComponent(search.value.trim())}`);
     list.replaceChildren(...found.map((s) => h('li', {}, h('span', {}, h('strong', {}, s.title), ` · ${s.performer}`),
-      h('button', { type: 'button', onclick: (ev) => showSong(ev.currentTarget, s.id) }, 'Details'))));
+      h('span', { class: 'row' },
+        h('button', { type: 'button', onclick: (ev) => showSong(ev.currentTarget, s.id) }, 'Details'),
+        queueButtons(() => [s.id], s.title)))));
   };
   let t;
   search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(show, 250); });
@@ -149,6 +170,7 @@ export async function album(main, id) {
     h('div', { class: 'card' },
       h('h1', { id: 'album-name' }, a.name), h('p', { class: 'muted' }, String(a.year), likes !== '' ? ` · ${likes} like${likes === 1 ? '' : 's'}` : ''),
       h('ol', {}, ...a.songs.map((s) => h('li', {}, `${s.title} · ${s.performer}`))),
+      a.songs.length > 0 && queueButtons(() => a.songs.map((s) => s.id), `album ${a.name}`, { play: 'Play album', add: 'Add album to queue' }),
       isUser() && h('p', {}, h('button', { type: 'button', onclick: (ev) => act(ev.currentTarget, async () => {
         try { await api('POST', `/albums/${id}/likes`, { auth: 'user' }); toast('Liked.'); } catch (e) {
           if (e.status !== 400) throw e;
@@ -210,6 +232,7 @@ export async function playlist(main, id) {
   });
   const sections = [
     h('div', { class: 'card' }, h('h1', { id: 'playlist-name' }, p.name), h('p', { class: 'muted' }, `by ${p.username}`),
+      p.songs.length > 0 && queueButtons(() => p.songs.map((s) => s.id), `playlist ${p.name}`, { play: 'Play playlist', add: 'Add playlist to queue' }),
       songList.children.length ? songList : h('p', { class: 'muted' }, 'No songs yet.'),
       h('label', { for: 'pl-search' }, 'Add a song'), q, results),
   ];
