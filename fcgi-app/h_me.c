@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "publish.h"
 #include "request.h"
 #include "user_queue.h"
 
@@ -19,17 +20,15 @@
 
 #define ME_QUEUE_TTL 3600          /* seconds in Redis; every write replaces it sooner */
 #define WRITE_ATTEMPTS 32          /* an action without If-Match retries a lost race this often */
-#define MESSAGE_STATE_MAX 16384    /* a bigger state is left out of the message: devices fetch it */
+#define MESSAGE_STATE_MAX 65536    /* a bigger state is left out of the message: devices fetch it */
 #define TICKET_PURPOSE "me-queue"
 
 DB_STMT(me_queue_load, 1, "SELECT revision, state::text FROM user_queues WHERE user_id = $1");
 
-/* One row per position, duplicates kept, in trackIds order; a song gone from the catalog is a row of NULLs. */
+/* Each song of the queue once; answer_or_reply() puts them at their positions. */
 DB_STMT(me_queue_tracks, 1,
-	"SELECT t.id, s.title, s.performer, s.duration, s.youtube_id, s.album_id"
-	"  FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY t(id, ord)"
-	"  LEFT JOIN songs s ON s.id = t.id"
-	" ORDER BY t.ord");
+	"SELECT s.id, s.title, s.performer, s.duration, s.youtube_id, s.album_id"
+	"  FROM songs s WHERE s.id IN (SELECT jsonb_array_elements_text($1::jsonb))");
 
 DB_STMT(me_queue_store, 4,
 	"SELECT status, revision, bad_id FROM user_queue_put($1, $2::bigint, $3::jsonb, $4::jsonb)");
@@ -89,48 +88,60 @@ static struct json_object *text_or_null(const PGresult *res, int row, int col)
 /*
  * {state, revision, tracks} of st at revision as JSON text (in the arena),
  * or NULL after replying. It is serialised once, here, and that text is
- * cached, replied and never rebuilt: with 1,000 tracks building and
- * printing the objects is most of a write's cost.
+ * cached and replied as it is.
  */
 static const char *answer_or_reply(struct request *req, const struct uq_state *st, long long revision)
 {
-	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data, *seen;
+	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data, *songs;
 	const char *params[] = { json_text(ids) }, *text;
 	PGresult *res = db_query_or_reply(req, &me_queue_tracks, params);
 
 	json_object_put(ids);
 	if (res == NULL)
 		return NULL;
-	tracks = json_object_new_array_ext(PQntuples(res));
-	/* A song queued many times is one object referenced at each of its positions. */
-	seen = json_object_new_object();
+	/*
+	 * One object per song, referenced at each of its positions: a queue
+	 * often holds a song many times, and building the objects is most of
+	 * the work.
+	 */
+	songs = json_object_new_object();
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *id = PQgetvalue(res, i, 0);
-		struct json_object *t;
+		struct json_object *t = json_object_new_object();
 
-		if (json_object_object_get_ex(seen, id, &t)) {
-			json_object_array_add(tracks, json_object_get(t));
-			continue;
-		}
-		t = json_object_new_object();
-		json_object_object_add(t, "id", json_object_new_string(id));
+		json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
 		json_object_object_add(t, "title", text_or_null(res, i, 1));
 		json_object_object_add(t, "performer", text_or_null(res, i, 2));
 		json_object_object_add(t, "duration", PQgetisnull(res, i, 3) ? NULL :
 				       json_object_new_int(atoi(PQgetvalue(res, i, 3))));
 		json_object_object_add(t, "youtubeId", text_or_null(res, i, 4));
 		json_object_object_add(t, "albumId", text_or_null(res, i, 5));
-		json_object_object_add(seen, id, json_object_get(t));
-		json_object_array_add(tracks, t);
+		json_object_object_add(songs, PQgetvalue(res, i, 0), t);
 	}
 	PQclear(res);
+	tracks = json_object_new_array_ext(st->n);
+	for (int i = 0; i < st->n; i++) {
+		struct json_object *t;
+
+		if (!json_object_object_get_ex(songs, st->ids[i], &t)) {
+			/* Deleted from the catalog after this state was read: its place stays, empty. */
+			t = json_object_new_object();
+			json_object_object_add(t, "id", json_object_new_string(st->ids[i]));
+			json_object_object_add(t, "title", NULL);
+			json_object_object_add(t, "performer", NULL);
+			json_object_object_add(t, "duration", NULL);
+			json_object_object_add(t, "youtubeId", NULL);
+			json_object_object_add(t, "albumId", NULL);
+			json_object_object_add(songs, st->ids[i], t);
+		}
+		json_object_array_add(tracks, json_object_get(t));
+	}
 	data = json_object_new_object();
 	json_object_object_add(data, "state", uq_to_json(st));
 	json_object_object_add(data, "revision", json_object_new_int64(revision));
 	json_object_object_add(data, "tracks", tracks);
 	text = req_strdup(req, json_text(data));
 	json_object_put(data);
-	json_object_put(seen);
+	json_object_put(songs);
 	return text;
 }
 
@@ -234,6 +245,16 @@ struct new_ids {
 static const struct new_ids NO_NEW_IDS = { (const char *const[]){ NULL }, 0 };
 
 /* After a commit at revision: the cache, the other devices, the answer. */
+/*
+ * Does the client ask for the answer without tracks (RFC 7240 "Prefer:
+ * return=minimal")? A device that only reordered or removed entries knows
+ * every track already; at 1,000 entries the hydrated answer is ~150 KB.
+ */
+static int prefers_minimal(const struct request *req)
+{
+	return req->prefer != NULL && strstr(req->prefer, "return=minimal") != NULL;
+}
+
 static void committed(struct request *req, const char *type, const struct uq_state *st, long long revision)
 {
 	const char *key = cache_key(req), *text;
@@ -241,17 +262,29 @@ static void committed(struct request *req, const char *type, const struct uq_sta
 	const char *state_text = json_text(state);
 
 	cache_invalidate(key, revision);
+	set_etag(req, revision);
+	if (prefers_minimal(req)) {
+		/* The next GET builds and caches the whole answer. */
+		req->res.preference_applied = "return=minimal";
+		reply_raw_data(req, 200, req_printf(req, "{\"state\":%s,\"revision\":%lld}", state_text, revision));
+	}
 	json_object_object_add(msg, "type", json_object_new_string(type));
 	json_object_object_add(msg, "revision", json_object_new_int64(revision));
 	if (strlen(state_text) <= MESSAGE_STATE_MAX)
 		json_object_object_add(msg, "state", json_object_get(state));
-	reply_publish(req, req_printf(req, "users/%s", req->who.id), json_text(msg));
+	/*
+	 * Sent now, not after the reply as a room's message is: a user has a
+	 * few devices, not a thousand listeners, so nginx's fan-out is short,
+	 * and the other devices need not wait while this answer (up to ~150 KB)
+	 * is built. The cache was invalidated first, so a device that fetches
+	 * on this message cannot read an older queue.
+	 */
+	publish_send(req_printf(req, "users/%s", req->who.id), json_text(msg));
 	json_object_put(msg);
 	json_object_put(state);
-	if ((text = answer_or_reply(req, st, revision)) == NULL)
+	if (prefers_minimal(req) || (text = answer_or_reply(req, st, revision)) == NULL)
 		return;
 	cache_put(key, revision, text, NULL, ME_QUEUE_TTL);
-	set_etag(req, revision);
 	reply_raw_data(req, 200, text);
 }
 

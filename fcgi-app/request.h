@@ -27,6 +27,7 @@ struct response {
 	const char *data_source;     /* X-Data-Source: "cache" or "database" */
 	const char *allow;           /* Allow header of a 405 */
 	const char *accel_redirect;  /* X-Accel-Redirect: nginx serves this internal location instead */
+	const char *preference_applied; /* Preference-Applied (RFC 7240), a constant */
 	int retry_after;             /* Retry-After seconds of a 429; 0 for none */
 	char *publish_channel;       /* owned; published after the reply went out */
 	char *publish_message;       /* owned */
@@ -43,6 +44,7 @@ struct request {
 	const char *authorization;
 	const char *if_none_match;
 	const char *if_match;
+	const char *prefer;           /* Prefer (RFC 7240) */
 	const char *remote_addr;
 	char id[24];                  /* request id for logs */
 

@@ -129,6 +129,10 @@ static void write_response(FCGX_Request *fr, struct request *req)
 	FCGX_PutStr(head, n, fr->out);
 	if (res->allow)
 		FCGX_PutS("\r\n", fr->out);
+	if (res->preference_applied != NULL) {
+		n = snprintf(head, sizeof head, "Preference-Applied: %s\r\n", res->preference_applied);
+		FCGX_PutStr(head, n, fr->out);
+	}
 	if (res->accel_redirect != NULL) {
 		n = snprintf(head, sizeof head, "X-Accel-Redirect: %s\r\n", res->accel_redirect);
 		FCGX_PutStr(head, n, fr->out);
@@ -186,6 +190,7 @@ static void handle(FCGX_Request *fr)
 	req.authorization = param(fr, "HTTP_AUTHORIZATION");
 	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
 	req.if_match = param(fr, "HTTP_IF_MATCH");
+	req.prefer = param(fr, "HTTP_PREFER");
 	req.remote_addr = param(fr, "REMOTE_ADDR");
 	len = param(fr, "CONTENT_LENGTH");
 	req.content_length = len ? strtol(len, NULL, 10) : -1;

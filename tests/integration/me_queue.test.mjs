@@ -106,6 +106,28 @@ test('PUT needs If-Match: 428 without, 409 with the current queue when stale, st
   assertFail(await api('PUT', '/me/queue', { token: u.accessToken, body: state([songs[3]]), headers: { 'if-match': 'soon' } }), 400);
 });
 
+test('Prefer: return=minimal answers a write with {state, revision} only; GET still has the tracks', async () => {
+  const u = await newUser();
+  const minimal = { prefer: 'return=minimal' };
+  const r = await api('PUT', '/me/queue', { token: u.accessToken, body: state([songs[0], songs[1]]), headers: { 'if-match': '"0"', ...minimal } });
+  const data = assertOk(r);
+  assert.deepEqual(Object.keys(data), ['state', 'revision']);
+  assert.equal(data.revision, 1);
+  assert.equal(r.headers.get('preference-applied'), 'return=minimal');
+  assert.equal(r.headers.get('etag'), '"1"');
+  const next = await act(u, 'POST', '/next', undefined, minimal);
+  assert.deepEqual(assertOk(next), { state: { ...EMPTY, ...state([songs[0], songs[1]], 1) }, revision: 2 });
+  const full = assertQueue(assertOk(await get(u)), catalog);
+  assert.equal(full.revision, 2);
+  assert.deepEqual(full.state, next.json.data.state);
+  // a conflict always carries the whole queue
+  const stale = await api('PUT', '/me/queue', { token: u.accessToken, body: state([songs[2]]), headers: { 'if-match': '"1"', ...minimal } });
+  assertFail(stale, 409);
+  assertQueue(stale.json.data, catalog);
+  // without the preference, the answer is the whole queue
+  assert.deepEqual(Object.keys(assertOk(await act(u, 'POST', '/previous'))), ['state', 'revision', 'tracks']);
+});
+
 test('duplicates survive PUT, GET, shuffle and unshuffle: one track per position', async () => {
   const u = await newUser();
   const ids = [songs[0], songs[0], songs[1], songs[0], songs[2], songs[1], songs[0]];
