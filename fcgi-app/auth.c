@@ -170,6 +170,11 @@ int auth_identify(const char *authorization, struct identity *who, const char **
 	claims = jwt_verify(token, config.access_token_key, (long)time(NULL), why);
 	if (claims == NULL)
 		return -1;
+	/* A token without an expiry would be good forever: refuse it. */
+	if (!json_object_object_get_ex(claims, "exp", &v) || !json_object_is_type(v, json_type_int)) {
+		*why = "token has no expiry";
+		goto out;
+	}
 	*why = "token does not identify a guest or a user";
 	if (copy_claim(claims, "id", who->id, sizeof who->id) != 0)
 		goto out;

@@ -102,6 +102,8 @@ void config_from_env(void)
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);
 	config.log_level = env_str("LOG_LEVEL", "info");
+	config.catalog_writes_open = strcmp(env_str("CATALOG_WRITES", "users"), "open") == 0;
+	config.catalog_admins = env_str("CATALOG_ADMINS", "");
 	config.queue_max_tracks = (int)env_long("QUEUE_MAX_TRACKS", 1000);
 	config.subscribe_ticket_age = env_long("SUBSCRIBE_TICKET_AGE", 60);
 	config.smtp_host = env_str("SMTP_HOST", "127.0.0.1");
@@ -123,6 +125,14 @@ int config_validate(const char **why)
 	if (config.refresh_token_key == NULL || strlen(config.refresh_token_key) < 16) {
 		*why = "REFRESH_TOKEN_KEY must be set to a secret of at least 16 characters";
 		return -1;
+	}
+	{
+		const char *w = env_str("CATALOG_WRITES", "users");
+
+		if (strcmp(w, "users") != 0 && strcmp(w, "open") != 0) {
+			*why = "CATALOG_WRITES must be \"users\" or \"open\"";
+			return -1;
+		}
 	}
 	if (config.queue_max_tracks > 100000) {
 		*why = "QUEUE_MAX_TRACKS must be at most 100000";

@@ -21,6 +21,8 @@ struct config {
 	const char *uploads_dir;      /* UPLOADS_DIR: where uploaded files are stored (nginx serves /uploads/) */
 	const char *snapshot_dir;     /* SNAPSHOT_DIR: answers as files nginx serves (snapshot.h); unset: none */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
+	int catalog_writes_open;      /* CATALOG_WRITES: "users" (default) or "open" (OpenMusic v3's anonymous writes) */
+	const char *catalog_admins;   /* CATALOG_ADMINS: usernames that may change any album or song, comma-separated */
 	int queue_max_tracks;         /* QUEUE_MAX_TRACKS: entries of a personal queue (default 1000) */
 	long subscribe_ticket_age;    /* SUBSCRIBE_TICKET_AGE: seconds a subscription URL can be opened */
 	const char *youtube_api_key;  /* YOUTUBE_API_KEY: search YouTube when set */

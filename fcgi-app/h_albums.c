@@ -1,5 +1,6 @@
 /* h_albums.c: albums and their likes */
 #include "cache.h"
+#include "catalog.h"
 #include "config.h"
 #include "db.h"
 #include "handlers.h"
@@ -19,7 +20,7 @@
 #define YEAR_MIN 0
 #define YEAR_MAX 9999
 
-DB_STMT(album_insert, 3, "INSERT INTO albums (id, name, year) VALUES ($1, $2, $3::integer)");
+DB_STMT(album_insert, 4, "INSERT INTO albums (id, name, year, created_by) VALUES ($1, $2, $3::integer, $4)");
 
 /* One query: the album and its songs (none gives one row with NULL song columns). */
 DB_STMT(album_with_songs, 1,
@@ -67,7 +68,7 @@ void albums_create(struct request *req)
 	if (album_body_or_reply(req, &name, year) != 0)
 		return;
 	ids_random("album", id, sizeof id);
-	const char *params[] = { id, name, year };
+	const char *params[] = { id, name, year, catalog_creator(req) };
 	r = db_exec(&album_insert, params, &res);
 	if (r != DB_OK) {
 		db_reply_error(req, r, res);
@@ -139,7 +140,8 @@ void albums_update(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (album_body_or_reply(req, &name, year) != 0)
+	if (album_body_or_reply(req, &name, year) != 0 ||
+	    catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
 		return;
 	const char *params[] = { req->params[0], name, year };
 	r = db_exec(&album_update, params, &res);
@@ -159,6 +161,8 @@ void albums_delete(struct request *req)
 	enum db_result r;
 	const char *params[] = { req->params[0] };
 
+	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
+		return;
 	r = db_exec(&album_delete, params, &res);
 	if (r != DB_OK) {
 		db_reply_error(req, r, res);
@@ -336,6 +340,8 @@ void albums_cover_upload(struct request *req)
 	long n;
 	int bad = 0;
 
+	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
+		goto out;
 	if (multipart_boundary(req->content_type, boundary, sizeof boundary) != 0) {
 		reply_error(req, 415, "the cover must be sent as multipart/form-data");
 		goto out;

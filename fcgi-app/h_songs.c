@@ -1,5 +1,6 @@
 /* h_songs.c: the song catalog */
 #include "cache.h"
+#include "catalog.h"
 #include "db.h"
 #include "handlers.h"
 #include "ids.h"
@@ -46,9 +47,9 @@ void songs_search(struct request *req)
 	PQclear(res);
 }
 
-DB_STMT(song_insert, 7,
-	"INSERT INTO songs (id, title, year, genre, performer, duration, album_id)"
-	" SELECT $1, $2, $3::integer, $4, $5, $6::integer, $7"
+DB_STMT(song_insert, 8,
+	"INSERT INTO songs (id, title, year, genre, performer, duration, album_id, created_by)"
+	" SELECT $1, $2, $3::integer, $4, $5, $6::integer, $7, $8"
 	"  WHERE $7::text IS NULL OR EXISTS (SELECT 1 FROM albums WHERE id = $7)"
 	" RETURNING id");
 
@@ -67,10 +68,7 @@ DB_STMT(song_update, 7,
 	" SELECT (SELECT count(*) FROM s), EXISTS (SELECT 1 FROM songs WHERE id = $1), t.key, t.version"
 	"   FROM (SELECT 1) one LEFT JOIN song_touch($1) t ON EXISTS (SELECT 1 FROM s)");
 
-DB_STMT(song_delete, 1,
-	"WITH t AS (SELECT key, version FROM song_touch($1)),"
-	"     d AS (DELETE FROM songs WHERE id = $1 RETURNING id)"
-	" SELECT (SELECT count(*) FROM d), t.key, t.version FROM (SELECT 1) one LEFT JOIN t ON true");
+DB_STMT(song_delete_stmt, 1, "SELECT status, key, version FROM song_delete($1)");
 
 /* Validated song body of POST and PUT, as statement text parameters 2..7. */
 static int song_body_or_reply(struct request *req, const char *params[7], char year[16], char duration[16])
@@ -100,7 +98,7 @@ static int song_body_or_reply(struct request *req, const char *params[7], char y
 /* POST /songs {title, year, genre, performer, duration?, albumId?} -> 201 {songId} */
 void songs_create(struct request *req)
 {
-	const char *params[7];
+	const char *params[8];
 	char year[16], duration[16], id[40];
 	PGresult *res = NULL;
 	enum db_result r;
@@ -109,6 +107,7 @@ void songs_create(struct request *req)
 		return;
 	ids_random("song", id, sizeof id);
 	params[0] = id;
+	params[7] = catalog_creator(req);
 	r = db_exec(&song_insert, params, &res);
 	if (r != DB_OK) {
 		db_reply_error(req, r, res);
@@ -155,25 +154,41 @@ void songs_get(struct request *req)
 }
 
 /*
- * Invalidate the (key, version) pairs in columns kcol, kcol+1 of every row.
- * A personal queue that showed the song also tells its owner's devices,
- * which fetch it again (the message has no state).
+ * After a song changed (song set: its new fields) or was deleted (NULL):
+ * invalidate the (key, version) pairs in columns kcol, kcol+1 of every row,
+ * then tell whoever shows it. A room gets song_changed or song_removed
+ * (docs/protocol.md), so its screens need not wait for their watchdog; a
+ * personal queue's devices get "catalog" and fetch the queue again.
  */
-static void invalidate_rows(const PGresult *res, int kcol)
+static void song_touched(const PGresult *res, int kcol, const char *song_id, struct json_object *song)
 {
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *key = PQgetvalue(res, i, kcol);
 		long long version = strtoll(PQgetvalue(res, i, kcol + 1), NULL, 10);
-		char channel[96], msg[64];
+		struct json_object *msg;
+		char channel[96];
 
 		if (PQgetisnull(res, i, kcol))
 			continue;
 		cache_invalidate(key, version);
+		msg = json_object_new_object();
 		if (strncmp(key, "me_queue:", 9) == 0) {
 			snprintf(channel, sizeof channel, "users/%s", key + 9);
-			snprintf(msg, sizeof msg, "{\"type\":\"catalog\",\"revision\":%lld}", version);
-			publish_send(channel, msg);
+			json_object_object_add(msg, "type", json_object_new_string("catalog"));
+		} else if (strncmp(key, "queue:", 6) == 0) {
+			snprintf(channel, sizeof channel, "rooms/%s", key + 6);
+			json_object_object_add(msg, "type", json_object_new_string(song ? "song_changed" : "song_removed"));
+		} else {
+			json_object_put(msg);
+			continue;
 		}
+		json_object_object_add(msg, "revision", json_object_new_int64(version));
+		json_object_object_add(msg, "songId", json_object_new_string(song_id));
+		if (song != NULL && key[0] == 'q')
+			json_object_object_add(msg, "song", json_object_get(song));
+		publish_send(channel, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(msg);
 	}
 }
 
@@ -185,7 +200,8 @@ void songs_update(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (song_body_or_reply(req, params, year, duration) != 0)
+	if (song_body_or_reply(req, params, year, duration) != 0 ||
+	    catalog_may_change_or_reply(req, "song", req->params[0]) != 0)
 		return;
 	params[0] = req->params[0];
 	r = db_exec(&song_update, params, &res);
@@ -195,26 +211,38 @@ void songs_update(struct request *req)
 		reply_error(req, 404, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? "album not found"
 									       : "song not found");
 	} else {
-		invalidate_rows(res, 2);
+		struct json_object *song = json_object_new_object();
+
+		json_object_object_add(song, "title", json_object_new_string(params[1]));
+		json_object_object_add(song, "performer", json_object_new_string(params[4]));
+		json_object_object_add(song, "duration", params[5] ? json_object_new_int(atoi(params[5])) : NULL);
+		song_touched(res, 2, req->params[0], song);
+		json_object_put(song);
 		reply_message(req, 200, "song updated", NULL);
 	}
 	PQclear(res);
 }
 
-/* DELETE /songs/{id} -> 200 */
+/* DELETE /songs/{id} -> 200; 409 while it plays in a room */
 void songs_delete(struct request *req)
 {
 	const char *params[] = { req->params[0] };
-	PGresult *res = NULL;
-	enum db_result r = db_exec(&song_delete, params, &res);
+	PGresult *res;
+	const char *status;
 
-	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
+	if (catalog_may_change_or_reply(req, "song", req->params[0]) != 0 ||
+	    (res = db_query_or_reply(req, &song_delete_stmt, params)) == NULL)
+		return;
+	status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "no_song") == 0) {
 		reply_error(req, 404, "song not found");
-	} else {
-		invalidate_rows(res, 1);
+	} else if (strcmp(status, "playing") == 0) {
+		reply_error(req, 409, "the song is playing in a room: it can be deleted once it has finished");
+	} else if (strcmp(status, "ok") == 0) {
+		song_touched(res, 1, req->params[0], NULL);
 		reply_message(req, 200, "song deleted", NULL);
+	} else {
+		reply_error(req, 500, "internal error");
 	}
 	PQclear(res);
 }

@@ -194,6 +194,9 @@ static void reply_error_v(struct request *req, int status, struct json_object *d
 	if (data != NULL)
 		json_object_object_add(body, "data", data);
 	req->res.status = status;
+	/* Unavailable for now: say when to come back, as a 429 does. */
+	if (status == 503 && req->res.retry_after <= 0)
+		req->res.retry_after = 2;
 	set_body(req, body);
 }
 

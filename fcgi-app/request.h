@@ -38,6 +38,7 @@ struct arena_block;
 struct request {
 	const char *method;
 	const char *path;
+	const char *raw_uri;          /* the request line's target as the client sent it (REQUEST_URI) */
 	const char *query;
 	const char *content_type;
 	long content_length;          /* -1 when absent */

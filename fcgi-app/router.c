@@ -14,22 +14,22 @@
 const struct route routes[] = {
 	{ "POST", "/guests", guests_create, ROUTE_JSON, 0, RATE_GUEST },
 
-	{ "POST", "/albums", albums_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/albums", albums_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/albums", albums_list, 0, 0, RATE_NONE },
 	{ "GET", "/albums/:id", albums_get, 0, 0, RATE_NONE },
-	{ "PUT", "/albums/:id", albums_update, ROUTE_JSON, 0, RATE_NONE },
-	{ "DELETE", "/albums/:id", albums_delete, 0, 0, RATE_NONE },
+	{ "PUT", "/albums/:id", albums_update, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/albums/:id", albums_delete, ROUTE_CATALOG, 0, RATE_NONE },
 	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0, RATE_NONE },
 	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0, RATE_NONE },
-	{ "POST", "/albums/:id/covers", albums_cover_upload, ROUTE_STREAM, 1024 * 1024, RATE_NONE },
+	{ "POST", "/albums/:id/covers", albums_cover_upload, ROUTE_CATALOG | ROUTE_STREAM, 1024 * 1024, RATE_NONE },
 
-	{ "POST", "/songs", songs_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/songs", songs_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
 	{ "GET", "/youtube/search", youtube_search_get, 0, 0, RATE_NONE },
 	{ "GET", "/songs/:id", songs_get, 0, 0, RATE_NONE },
-	{ "PUT", "/songs/:id", songs_update, ROUTE_JSON, 0, RATE_NONE },
-	{ "DELETE", "/songs/:id", songs_delete, 0, 0, RATE_NONE },
+	{ "PUT", "/songs/:id", songs_update, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/songs/:id", songs_delete, ROUTE_CATALOG, 0, RATE_NONE },
 
 	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/users/me", users_me, ROUTE_AUTH, 0, RATE_NONE },
@@ -127,6 +127,39 @@ int route_match(const char *pattern, const char *path, char *buf,
 	}
 }
 
+int route_path_is_canonical(const char *target)
+{
+	size_t len;
+
+	if (target == NULL)
+		return 1;
+	len = strcspn(target, "?");
+	for (size_t i = 0; i < len; i++) {
+		const char *p = target + i;
+
+		if (*p == '\\')
+			return 0;
+		if (*p == '%' && i + 2 < len &&
+		    (strncasecmp(p, "%2f", 3) == 0 || strncasecmp(p, "%5c", 3) == 0 ||
+		     strncasecmp(p, "%2e", 3) == 0))
+			return 0;
+		if (*p != '/')
+			continue;
+		/* What follows this slash: another slash, "." or ".." as a whole segment. */
+		if (i + 1 < len && p[1] == '/')
+			return 0;
+		if (i + 1 < len && p[1] == '.') {
+			size_t rest = len - i - 1;
+
+			if (rest == 1 || p[2] == '/')
+				return 0;
+			if (p[2] == '.' && (rest == 2 || p[3] == '/'))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /* Drain what the client sent so the web server never sees a half-read request. */
 static void drain_body(struct request *req)
 {
@@ -189,6 +222,11 @@ void router_dispatch(struct request *req)
 	const char *params[REQUEST_MAX_PARAMS];
 	int nparams = 0;
 
+	if (!route_path_is_canonical(req->raw_uri)) {
+		drain_body(req);
+		reply_error(req, 400, "the path must not contain \"//\", \".\" or \"..\" segments or encoded separators");
+		return;
+	}
 	for (size_t i = 0; i < routes_count; i++) {
 		const struct route *r = &routes[i];
 		int n;
@@ -223,7 +261,12 @@ void router_dispatch(struct request *req)
 		req->params[i] = req_strdup(req, params[i]);
 	req->nparams = nparams;
 
-	if (found->flags & (ROUTE_AUTH | ROUTE_USER)) {
+	unsigned flags = found->flags;
+
+	/* OpenMusic v3 lets anyone write the catalog; a safe deployment does not. */
+	if ((flags & ROUTE_CATALOG) && !config.catalog_writes_open)
+		flags |= ROUTE_USER;
+	if (flags & (ROUTE_AUTH | ROUTE_USER)) {
 		const char *why = NULL;
 
 		if (auth_identify(req->authorization, &req->who, &why) != 0) {
@@ -231,7 +274,7 @@ void router_dispatch(struct request *req)
 			reply_error(req, 401, "%s", why);
 			return;
 		}
-		if ((found->flags & ROUTE_USER) && req->who.kind != IDENTITY_USER) {
+		if ((flags & ROUTE_USER) && req->who.kind != IDENTITY_USER) {
 			drain_body(req);
 			reply_error(req, 401, "this needs a registered user's access token, not a guest's");
 			return;

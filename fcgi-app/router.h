@@ -15,6 +15,7 @@ enum route_flags {
 	ROUTE_JSON = 1 << 1, /* the body is a JSON object, parsed into req->json: 400/415 */
 	ROUTE_STREAM = 1 << 2, /* the handler reads the body itself (uploads) */
 	ROUTE_USER = 1 << 3, /* ROUTE_AUTH, and the token must be a registered user's: 401 for a guest */
+	ROUTE_CATALOG = 1 << 4, /* a catalog write: ROUTE_USER unless CATALOG_WRITES=open */
 };
 
 struct route {
@@ -35,7 +36,16 @@ int route_match(const char *pattern, const char *path, char *buf,
 		const char **params, int max_params, int *nparams);
 
 /*
- * Route req: 404 unknown path, 405 known path with another method, 401, 429,
+ * Is the path of a request target (up to '?') one that nginx passes on
+ * unchanged? No "//", no "." or ".." segment, no encoded '/', '\\' or '.',
+ * no backslash: nginx would merge or resolve those, and a path must never
+ * become another route on the way ("DELETE /albums/1/covers/.." would be
+ * "DELETE /albums/1"). NULL (no raw target known) counts as canonical.
+ */
+int route_path_is_canonical(const char *target);
+
+/*
+ * Route req: 400 for a path that is not canonical, 404 unknown path, 405 known path with another method, 401, 429,
  * 413, 415, 400 for a bad JSON body; only then the handler. The reply is in req->res.
  */
 void router_dispatch(struct request *req);

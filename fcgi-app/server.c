@@ -185,6 +185,7 @@ static void handle(FCGX_Request *fr)
 	req.path = param(fr, "DOCUMENT_URI");
 	if (req.path == NULL)
 		req.path = param(fr, "SCRIPT_NAME");
+	req.raw_uri = param(fr, "REQUEST_URI");
 	req.query = param(fr, "QUERY_STRING");
 	req.content_type = param(fr, "CONTENT_TYPE");
 	req.authorization = param(fr, "HTTP_AUTHORIZATION");

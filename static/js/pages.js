@@ -158,7 +158,7 @@ export async function album(main, id) {
       act(upload.querySelector('button'), async () => {
         const form = new FormData();
         form.append('cover', file.files[0]);
-        await api('POST', `/albums/${id}/covers`, { form });
+        await api('POST', `/albums/${id}/covers`, { form, auth: 'user' });
         toast('Cover uploaded.');
         main.replaceChildren();
         await album(main, id);

@@ -63,6 +63,14 @@ export function applyMessage(state, m) {
       if (m.settings?.tieRule) state.tieRule = m.settings.tieRule;
       if (m.name) state.name = m.name;
       break;
+    case 'song_changed':
+      for (const e of [...state.entries.values(), state.nowPlaying]) {
+        if (e && e.song?.id === m.songId) e.song = { ...e.song, ...m.song };
+      }
+      break;
+    case 'song_removed':
+      for (const [id, e] of state.entries) if (e.song?.id === m.songId) state.entries.delete(id);
+      break;
     default:
       break; // role, member_unbanned, and types this client does not know: revision only
   }

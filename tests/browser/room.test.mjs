@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { api, assertOk, newGuest, newRoom, addEntry, vote, queue, until, ROOT } from '../integration/lib.mjs';
+import { api, assertOk, newGuest, newRoom, addEntry, vote, queue, until, catalogAdminToken, ROOT } from '../integration/lib.mjs';
 import { newUser, newSong, newAlbum } from '../integration/catalog_lib.mjs';
 
 const BASE = process.env.QUEUED_URL;
@@ -245,7 +245,7 @@ test('sign in, a playlist with a song, its export by email with the job\'s state
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
   const form = new FormData();
   form.append('cover', new Blob([png], { type: 'image/png' }), 'c.png');
-  assert.equal((await fetch(`${BASE}/albums/${albumId}/covers`, { method: 'POST', body: form })).status, 201);
+  assert.equal((await fetch(`${BASE}/albums/${albumId}/covers`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await catalogAdminToken()}` } })).status, 201);
 
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();

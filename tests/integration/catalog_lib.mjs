@@ -2,7 +2,7 @@
 // tokens, albums, songs, playlists, collaborations, and token tampering.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { api, assertOk } from './lib.mjs';
+import { api, assertOk, catalogAdminToken } from './lib.mjs';
 
 /** A short unique tag that always contains letters (so case changes matter). */
 export const uid = () => `zq${randomBytes(5).toString('hex')}`;
@@ -15,13 +15,17 @@ export async function newUser({ username = `u_${uid()}`, password = `pw-${uid()}
   return { id: userId, username, password, fullname, accessToken, refreshToken, token: accessToken };
 }
 
-export async function newAlbum({ name = `Album ${uid()}`, year = 2020 } = {}) {
-  return assertOk(await api('POST', '/albums', { body: { name, year } }), 201).albumId;
+/** A new album, made by `by` (a user) or the catalog admin. */
+export async function newAlbum({ name = `Album ${uid()}`, year = 2020 } = {}, by) {
+  const token = by?.accessToken || await catalogAdminToken();
+  return assertOk(await api('POST', '/albums', { token, body: { name, year } }), 201).albumId;
 }
 
-export async function newSong(fields = {}) {
+/** A new song, made by `by` (a user) or the catalog admin. */
+export async function newSong(fields = {}, by) {
   const body = { title: `Song ${uid()}`, year: 2021, genre: 'Pop', performer: `Performer ${uid()}`, ...fields };
-  return assertOk(await api('POST', '/songs', { body }), 201).songId;
+  const token = by?.accessToken || await catalogAdminToken();
+  return assertOk(await api('POST', '/songs', { token, body }), 201).songId;
 }
 
 export async function newPlaylist(owner, name = `Playlist ${uid()}`) {

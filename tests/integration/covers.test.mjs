@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, assertFail, assertOk, BASE, DATA } from './lib.mjs';
+import { api, assertFail, assertOk, catalogAdminToken, BASE, DATA } from './lib.mjs';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const jpeg = (size) => {
@@ -17,13 +17,13 @@ async function upload(albumId, bytes, { field = 'cover', filename = 'cover.bin',
   const form = new FormData();
   if (bytes) form.append(field, new Blob([bytes], { type }), filename);
   else form.append('other', 'no file here');
-  const res = await fetch(`${BASE}/albums/${albumId}/covers`, { method: 'POST', body: form });
+  const res = await fetch(`${BASE}/albums/${albumId}/covers`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await catalogAdminToken()}` } });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
 
 async function newAlbum() {
-  return assertOk(await api('POST', '/albums', { body: { name: 'Covers', year: 2001 } }), 201).albumId;
+  return assertOk(await api('POST', '/albums', { token: await catalogAdminToken(), body: { name: 'Covers', year: 2001 } }), 201).albumId;
 }
 
 test('a small JPEG and a PNG are accepted; coverUrl serves the same bytes with an image type', async () => {
@@ -72,9 +72,9 @@ test('no cover part, a malformed body or another content type are refused with 4
   const id = await newAlbum();
   assertFail(await upload(id, null), 400);
   assertFail(await upload(id, PNG, { field: 'picture' }), 400);
-  assertFail(await api('POST', `/albums/${id}/covers`, { body: { cover: 'x' } }), 415);
+  assertFail(await api('POST', `/albums/${id}/covers`, { token: await catalogAdminToken(), body: { cover: 'x' } }), 415);
   const bad = await fetch(`${BASE}/albums/${id}/covers`, {
-    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' },
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz', authorization: `Bearer ${await catalogAdminToken()}` },
     body: '--zz\r\nContent-Disposition: form-data; name="cover"\r\n\r\nno closing boundary',
   });
   assert.equal(bad.status, 400);

@@ -44,6 +44,23 @@ export function assertOk(res, status = 200) {
   return res.json.data;
 }
 
+/**
+ * An access token of the catalog admin `./dev test` names in CATALOG_ADMINS
+ * (the catalog's writes need a registered user, its edits the creator or an
+ * admin). Registered on first use by whichever test file asks first.
+ */
+export const CATALOG_ADMIN = process.env.CATALOG_ADMINS?.split(',')[0] || 'catalog-admin';
+let adminToken;
+export async function catalogAdminToken() {
+  if (adminToken) return adminToken;
+  const creds = { username: CATALOG_ADMIN, password: 'catalog-admin-password' };
+  await api('POST', '/users', { body: { ...creds, fullname: 'Catalog Admin' } }); // 400 when it exists
+  const r = await api('POST', '/authentications', { body: creds });
+  assert.equal(r.status, 201, `catalog admin login: ${r.text}`);
+  adminToken = r.json.data.accessToken;
+  return adminToken;
+}
+
 let guestCounter = 0;
 export async function newGuest(name = `guest${++guestCounter}`) {
   const data = assertOk(await api('POST', '/guests', { body: { name } }), 201);
@@ -143,6 +160,13 @@ export function ws(path, { lastEventId } = {}) {
 /** Start or stop one service of the test stack (postgres, redis, workers, nginx). */
 export function service(action, name) {
   execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Restart the stack's workers with extra settings (none: the suite's own). */
+export function restartWorkers(env = {}) {
+  service('stop', 'workers');
+  execFileSync(`${ROOT}/dev`, ['service', 'start', 'workers', '--data', DATA],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** nchan's subscriber count for a room channel, asked on the publisher socket. */

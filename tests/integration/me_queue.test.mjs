@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { api, assertFail, assertOk, newGuest, songIds, sse, ws, until, sleep, BASE, DATA } from './lib.mjs';
+import { api, assertFail, assertOk, newGuest, songIds, sse, ws, until, sleep, catalogAdminToken, BASE, DATA } from './lib.mjs';
 import { newUser, newSong, forgePayload, badSignature } from './catalog_lib.mjs';
 import { fcgiRequest } from './fcgi_client.mjs';
 
@@ -431,12 +431,13 @@ test('a catalog edit or deletion of a queued song moves the queue and tells the 
   const es = sse(await subscription(u));
   await es.opened;
   await sleep(100);
-  assertOk(await api('PUT', `/songs/${song}`, { body: { title: 'After edit', year: 2021, genre: 'Pop', performer: 'P', duration: 100 } }));
+  const token = await catalogAdminToken();
+  assertOk(await api('PUT', `/songs/${song}`, { token, body: { title: 'After edit', year: 2021, genre: 'Pop', performer: 'P', duration: 100 } }));
   const edited = assertOk(await get(u));
   assert.equal(edited.revision, 2);
   assert.equal(edited.tracks[2].title, 'After edit');
   await es.waitFor((m) => m.data.type === 'catalog' && m.data.revision === 2);
-  assertOk(await api('DELETE', `/songs/${gone}`));
+  assertOk(await api('DELETE', `/songs/${gone}`, { token }));
   const after = assertQueue(assertOk(await get(u)));
   assert.equal(after.revision, 3);
   assert.deepEqual(after.state.trackIds, [songs[0], song, songs[1]]);

@@ -2,13 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { api, assertFail, assertOk, newGuest, newRoom, addEntry, songIds, vote, service, DATA, ROOT } from './lib.mjs';
-
-function restartWorkers(env) {
-  service('stop', 'workers');
-  execFileSync(`${ROOT}/dev`, ['service', 'start', 'workers', '--data', DATA],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
+import { api, assertFail, assertOk, newGuest, newRoom, addEntry, songIds, vote, restartWorkers, DATA } from './lib.mjs';
 
 function forgetCounters() {
   execFileSync('redis-cli', ['-s', `${DATA}/run/redis.sock`, 'EVAL',

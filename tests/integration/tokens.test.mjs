@@ -28,6 +28,18 @@ test('a correctly signed token works until it expires; expired it is 401', async
   assertFail(await api('POST', '/rooms', { token: guest, body: { name: 'x' } }), 401);
 });
 
+test('a correctly signed token without an expiry is refused: it would be good forever', async () => {
+  const user = await newUser();
+  const forever = sign({ id: user.id, name: user.fullname, typ: 'access', iat: now() }, env.ACCESS_TOKEN_KEY);
+  const r = await api('GET', '/playlists', { token: forever });
+  assertFail(r, 401);
+  assert.match(r.json.message, /expiry/);
+  const guest = sign({ id: 'guest-AAAAAAAAAAAAAAAA', name: 'G', guest: true, typ: 'guest' }, env.ACCESS_TOKEN_KEY);
+  assertFail(await api('POST', '/rooms', { token: guest, body: { name: 'x' } }), 401);
+  const stringExp = sign({ id: user.id, typ: 'access', exp: String(now() + 60) }, env.ACCESS_TOKEN_KEY);
+  assertFail(await api('GET', '/playlists', { token: stringExp }), 401);
+});
+
 test('an algorithm other than HS256 in the header is refused even with a valid HMAC', async () => {
   const user = await newUser();
   const t = sign({ id: user.id, typ: 'access', exp: now() + 60 }, env.ACCESS_TOKEN_KEY, 'HS512');

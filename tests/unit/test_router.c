@@ -136,11 +136,33 @@ static void test_guards(void **state)
 	request_free(&req);
 }
 
+static void test_canonical_paths(void **state)
+{
+	static const char *const good[] = {
+		"/", "/albums/1", "/albums/1/", "/songs?title=..", "/songs?x=a//b", "/.well-known/x",
+		"/a.b/c..d", "/rooms/ABCDEF/queue", "/songs/%41", NULL,
+	};
+	static const char *const bad[] = {
+		"//albums", "/albums//1", "/albums/1/covers/..", "/albums/1/covers/../", "/albums/./1",
+		"/albums/1/.", "/a/%2e%2e/b", "/a/%2E%2e", "/albums%2f1", "/albums%2F1", "/a%5cb", "/a\\b",
+		"/albums/1/covers/..?x=1", "/..", NULL,
+	};
+
+	assert_true(route_path_is_canonical(NULL));
+	for (int i = 0; good[i] != NULL; i++)
+		if (!route_path_is_canonical(good[i]))
+			fail_msg("%s should be canonical", good[i]);
+	for (int i = 0; bad[i] != NULL; i++)
+		if (route_path_is_canonical(bad[i]))
+			fail_msg("%s should be refused", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_guards),
+		cmocka_unit_test(test_canonical_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
