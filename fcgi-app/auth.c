@@ -6,6 +6,8 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -270,6 +272,43 @@ int auth_verify_refresh_token(const char *token, char *user_id, size_t cap)
 		rc = 0;
 	json_object_put(claims);
 	return rc;
+}
+
+/*
+ * Argon2id slots: an open, unlinked file whose bytes are locked with
+ * process-associated fcntl locks (each worker is its own process; a worker
+ * that dies lets go of its lock with it).
+ */
+static FILE *slots_file;
+static int nslots;
+
+void auth_hash_slots_init(int n)
+{
+	slots_file = tmpfile();
+	nslots = slots_file != NULL && n > 0 ? n : 0;
+}
+
+static int slot_lock(int slot, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1 };
+
+	return fcntl(fileno(slots_file), F_SETLK, &fl);
+}
+
+int auth_hash_slot_take(void)
+{
+	if (nslots == 0)
+		return 0; /* not bounded (tests of the module alone) */
+	for (int i = 0; i < nslots; i++)
+		if (slot_lock(i, F_WRLCK) == 0)
+			return i;
+	return -1;
+}
+
+void auth_hash_slot_give(int slot)
+{
+	if (nslots > 0 && slot >= 0)
+		slot_lock(slot, F_UNLCK);
 }
 
 char *auth_hash_password(const char *password)

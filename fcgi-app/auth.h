@@ -61,6 +61,18 @@ char *auth_subscribe_ticket(const char *user_id, const char *purpose, long *expi
 int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *user_id, size_t cap,
 				 const char **why);
 
+/*
+ * Each Argon2id hash takes 64 MiB and ~55 ms of a core, and a flood of
+ * sign-ins would take every core from the votes. At most n are computed at
+ * once across all workers (HASH_CONCURRENCY): the master calls
+ * auth_hash_slots_init() before forking; a worker takes a slot without
+ * waiting (a slot number, or -1 when all are busy: answer 503 with
+ * Retry-After, so no worker ever waits behind a hash) and gives it back.
+ */
+void auth_hash_slots_init(int n);
+int auth_hash_slot_take(void);
+void auth_hash_slot_give(int slot);
+
 /* argon2id hash string of password for storage, or NULL. Caller frees. */
 char *auth_hash_password(const char *password);
 

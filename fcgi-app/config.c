@@ -86,6 +86,7 @@ void config_from_env(void)
 		cores = 1;
 	config.socket_path = env_str("QUEUED_SOCKET", "/tmp/queued.sock");
 	config.workers = (int)env_long("QUEUED_WORKERS", 2 * cores);
+	config.hash_concurrency = (int)env_long("HASH_CONCURRENCY", cores / 2 > 0 ? cores / 2 : 1);
 	config.max_body = (size_t)env_long("QUEUED_MAX_BODY", 64 * 1024);
 	config.redis_server = env_str("REDIS_SERVER", "127.0.0.1");
 	config.redis_port = (int)env_long("REDIS_PORT", 6379);

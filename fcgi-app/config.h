@@ -7,6 +7,7 @@
 struct config {
 	const char *socket_path;      /* QUEUED_SOCKET: FastCGI unix socket to listen on */
 	int workers;                  /* QUEUED_WORKERS: worker processes (default 2 x cores) */
+	int hash_concurrency;         /* HASH_CONCURRENCY: password hashes computed at once (default cores / 2, at least 1) */
 	size_t max_body;              /* QUEUED_MAX_BODY: largest JSON body in bytes */
 	const char *redis_server;     /* REDIS_SERVER: host name, or a unix socket path */
 	int redis_port;               /* REDIS_PORT */

@@ -3,6 +3,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "jsonutil.h"
+#include "ratelimit.h"
 #include "request.h"
 
 #include <stdlib.h>
@@ -31,10 +32,18 @@ void authentications_login(struct request *req)
 	PGresult *res = NULL, *ins = NULL;
 	enum db_result r;
 	char *access = NULL, *refresh = NULL;
+	int slot;
 
 	if (json_string_or_reply(req, req->json, "username", 1, 200, &username) != 0 ||
-	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0)
+	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
+	    ratelimit_hit_or_reply(req, RATE_LOGIN_NAME, username) != 0)
 		return;
+	/* Guessing one account from many addresses is limited by its name too. */
+	if ((slot = auth_hash_slot_take()) < 0) {
+		req->res.retry_after = 1;
+		reply_error(req, 503, "too many sign-ins at this moment: try again in a second");
+		return;
+	}
 	const char *params[] = { username };
 	r = db_exec(&user_by_username, params, &res);
 	if (r != DB_OK) {
@@ -53,6 +62,8 @@ void authentications_login(struct request *req)
 		reply_error(req, 401, "the username or the password is wrong");
 		goto out;
 	}
+	auth_hash_slot_give(slot);
+	slot = -1;
 	const char *user_id = PQgetvalue(res, 0, 0);
 	access = auth_access_token(user_id, PQgetvalue(res, 0, 2));
 	refresh = auth_refresh_token(user_id);
@@ -71,6 +82,7 @@ void authentications_login(struct request *req)
 	json_object_object_add(data, "refreshToken", json_object_new_string(refresh));
 	reply_message(req, 201, "authentication added", data);
 out:
+	auth_hash_slot_give(slot);
 	free(access);
 	free(refresh);
 	PQclear(res);

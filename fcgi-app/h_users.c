@@ -19,6 +19,7 @@ void users_create(struct request *req)
 	const char *username, *password, *fullname;
 	char id[40];
 	char *hash = NULL;
+	int slot;
 	PGresult *res = NULL;
 	enum db_result r;
 
@@ -26,7 +27,13 @@ void users_create(struct request *req)
 	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
 	    json_string_or_reply(req, req->json, "fullname", 1, 100, &fullname) != 0)
 		return;
+	if ((slot = auth_hash_slot_take()) < 0) {
+		req->res.retry_after = 1;
+		reply_error(req, 503, "too many sign-ups at this moment: try again in a second");
+		return;
+	}
 	hash = auth_hash_password(password);
+	auth_hash_slot_give(slot);
 	if (hash == NULL) {
 		reply_error(req, 500, "could not hash the password");
 		return;

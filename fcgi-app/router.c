@@ -26,12 +26,12 @@ const struct route routes[] = {
 
 	{ "POST", "/songs", songs_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
-	{ "GET", "/youtube/search", youtube_search_get, 0, 0, RATE_NONE },
+	{ "GET", "/youtube/search", youtube_search_get, 0, 0, RATE_SEARCH },
 	{ "GET", "/songs/:id", songs_get, 0, 0, RATE_NONE },
 	{ "PUT", "/songs/:id", songs_update, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/songs/:id", songs_delete, ROUTE_CATALOG, 0, RATE_NONE },
 
-	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_SIGNUP },
 	{ "GET", "/users/me", users_me, ROUTE_AUTH, 0, RATE_NONE },
 
 	{ "GET", "/me/queue", me_queue_get, ROUTE_USER, 0, RATE_NONE },
@@ -51,7 +51,7 @@ const struct route routes[] = {
 	{ "GET", "/me/preferences", me_preferences_get, ROUTE_USER, 0, RATE_NONE },
 	{ "PUT", "/me/preferences", me_preferences_put, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_LOGIN },
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0, RATE_NONE },
 
@@ -63,13 +63,13 @@ const struct route routes[] = {
 	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0, RATE_NONE },
 
-	{ "POST", "/export/playlists/:playlistId", exports_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/export/playlists/:playlistId", exports_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_EXPORT },
 	{ "GET", "/export/jobs/:jobId", exports_get, ROUTE_AUTH, 0, RATE_NONE },
 
 	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ROOM },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },
 	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },
@@ -285,15 +285,10 @@ void router_dispatch(struct request *req)
 		if (auth_identify(req->authorization, &req->who, &why) != 0)
 			memset(&req->who, 0, sizeof req->who);
 	}
-	if (found->rate != RATE_NONE) {
-		int wait = ratelimit_hit(found->rate, found->rate == RATE_GUEST ? req->remote_addr : req->who.id);
-
-		if (wait > 0) {
-			drain_body(req);
-			req->res.retry_after = wait;
-			reply_error(req, 429, "too many requests: try again in %d s", wait);
-			return;
-		}
+	if (found->rate != RATE_NONE &&
+	    ratelimit_hit_or_reply(req, found->rate, ratelimit_subject(found->rate, req)) != 0) {
+		drain_body(req);
+		return;
 	}
 	size_t max = found->max_body ? found->max_body : config.max_body;
 	if (req->content_length > 0 && (size_t)req->content_length > max) {

@@ -1,5 +1,6 @@
 /* server.c: the FastCGI socket, the worker pool and each worker's accept loop */
 #include "server.h"
+#include "auth.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
@@ -295,6 +296,7 @@ int server_run(void)
 	install(SIGCHLD, on_child);
 	install(SIGALRM, on_alarm);
 	snapshot_prepare();
+	auth_hash_slots_init(config.hash_concurrency);
 	alarm(SWEEP_EVERY);
 	signal(SIGPIPE, SIG_IGN);
 
