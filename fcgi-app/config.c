@@ -111,6 +111,8 @@ void config_from_env(void)
 	config.smtp_port = (int)env_long("SMTP_PORT", 25);
 	config.smtp_user = env_str("SMTP_USER", NULL);
 	config.smtp_password = env_str("SMTP_PASSWORD", NULL);
+	/* With credentials, TLS is required unless the operator says otherwise. */
+	config.smtp_tls = env_str("SMTP_TLS", config.smtp_user ? "starttls" : "try");
 	config.export_from = env_str("EXPORT_FROM", config.smtp_user ? config.smtp_user : "queued@localhost");
 	config.export_max_attempts = (int)env_long("EXPORT_MAX_ATTEMPTS", 10);
 	config.export_lease = (int)env_long("EXPORT_LEASE_SECONDS", 60);
@@ -134,6 +136,11 @@ int config_validate(const char **why)
 			*why = "CATALOG_WRITES must be \"users\" or \"open\"";
 			return -1;
 		}
+	}
+	if (strcmp(config.smtp_tls, "starttls") != 0 && strcmp(config.smtp_tls, "tls") != 0 &&
+	    strcmp(config.smtp_tls, "none") != 0 && strcmp(config.smtp_tls, "try") != 0) {
+		*why = "SMTP_TLS must be starttls, tls or none";
+		return -1;
 	}
 	if (config.queue_max_tracks > 100000) {
 		*why = "QUEUE_MAX_TRACKS must be at most 100000";

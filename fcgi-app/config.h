@@ -33,6 +33,7 @@ struct config {
 	int smtp_port;                /* SMTP_PORT */
 	const char *smtp_user;        /* SMTP_USER: authenticate only when set */
 	const char *smtp_password;    /* SMTP_PASSWORD */
+	const char *smtp_tls;         /* SMTP_TLS: starttls, tls or none; default starttls with SMTP_USER, else "try" */
 	const char *export_from;      /* EXPORT_FROM: sender; default SMTP_USER or queued@localhost */
 	int export_max_attempts;      /* EXPORT_MAX_ATTEMPTS */
 	int export_lease;             /* EXPORT_LEASE_SECONDS: a claimed job's lease */

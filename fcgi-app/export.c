@@ -71,7 +71,8 @@ int export_send_mail(const char *to, const char *playlist_id, const char *json, 
 		snprintf(err, cap, "out of memory");
 		return -1;
 	}
-	snprintf(url, sizeof url, "smtp://%s:%d", config.smtp_host, config.smtp_port);
+	snprintf(url, sizeof url, "%s://%s:%d", strcmp(config.smtp_tls, "tls") == 0 ? "smtps" : "smtp",
+		 config.smtp_host, config.smtp_port);
 	snprintf(from, sizeof from, "<%s>", config.export_from);
 	snprintf(rcpt_to, sizeof rcpt_to, "<%s>", to);
 	snprintf(filename, sizeof filename, "playlist-%s.json", playlist_id);
@@ -97,8 +98,17 @@ int export_send_mail(const char *to, const char *playlist_id, const char *json, 
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-	/* STARTTLS when the server offers it; plain otherwise (a local sink). */
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/*
+	 * SMTP_TLS: "starttls" and "tls" require TLS (a server that does not
+	 * offer it fails the attempt: credentials never travel in clear);
+	 * "none" never asks; unset without credentials, STARTTLS when offered.
+	 */
+	if (strcmp(config.smtp_tls, "starttls") == 0 || strcmp(config.smtp_tls, "tls") == 0)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	else if (strcmp(config.smtp_tls, "none") == 0)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+	else
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	if (config.smtp_user != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, config.smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, config.smtp_password ? config.smtp_password : "");

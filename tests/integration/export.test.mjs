@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, assertFail, assertOk, service, until, sleep, DATA } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { api, assertFail, assertOk, service, until, sleep, DATA, ROOT } from './lib.mjs';
 import { newUser, newPlaylist, addCollaborator, newSong, addPlaylistSong } from './catalog_lib.mjs';
 
 const MAIL = path.join(DATA, 'mail');
@@ -121,4 +122,35 @@ test('killing the consumer mid-job loses nothing: another run picks it up after 
   assert.equal(j.attempts, 2);
   await sleep(500);
   assert.equal(mailsFor(playlistId).length, 1, 'exactly one email arrived');
+});
+
+test('with SMTP credentials set, TLS is required: a server without STARTTLS gets no mail, the job fails saying why', async () => {
+  const owner = await newUser();
+  const { playlistId } = await playlistWithSongs(owner);
+  service('stop', 'exportd');
+  // The sink offers no STARTTLS: credentials must never be sent in clear.
+  execFileSync(`${ROOT}/dev`, ['service', 'start', 'exportd', '--data', DATA], {
+    env: { ...process.env, SMTP_USER: 'mailer', SMTP_PASSWORD: 'secret', EXPORT_MAX_ATTEMPTS: '2' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const { jobId } = assertOk(await api('POST', `/export/playlists/${playlistId}`,
+      { token: owner.token, body: { targetEmail: 'tls@example.com' } }), 201);
+    const done = await until(async () => {
+      const j = await job(owner, jobId);
+      return j.state === 'failed' ? j : null;
+    }, 15000, 'the job to fail');
+    assert.match(done.lastError, /TLS|SSL|STARTTLS/i, done.lastError);
+    assert.ok(!done.lastError.includes('secret'));
+    assert.equal(mailsFor(playlistId).length, 0);
+  } finally {
+    service('stop', 'exportd');
+    service('start', 'exportd');
+  }
+});
+
+test('mail the sink keeps is readable by its owner only', async () => {
+  const files = fs.existsSync(MAIL) ? fs.readdirSync(MAIL).filter((f) => f.endsWith('.eml')) : [];
+  assert.ok(files.length > 0, 'some mail was kept by the tests before');
+  for (const f of files) assert.equal(fs.statSync(path.join(MAIL, f)).mode & 0o777, 0o600, f);
 });

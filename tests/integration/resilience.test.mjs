@@ -124,6 +124,24 @@ test('reads racing writes never leave the cache behind the database', async () =
   }
 });
 
+test('a Redis that dies is started again by the stack, and the cache serves again', async () => {
+  const { room, entry } = await roomWithEntry();
+  const pid = Number(fs.readFileSync(`${DATA}/run/redis.pid`, 'utf8'));
+  process.kill(pid, 'SIGKILL');
+  // Votes go on meanwhile (PostgreSQL is the truth).
+  const d = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
+  await until(() => {
+    try {
+      const now = Number(fs.readFileSync(`${DATA}/run/redis.pid`, 'utf8'));
+      return now !== pid && execFileSync('redis-cli', ['-s', `${DATA}/run/redis.sock`, 'ping']).toString().trim() === 'PONG';
+    } catch { return false; }
+  }, 5000, 'Redis back by itself');
+  const d2 = assertOk(await vote(room.code, entry.id, await newGuest(), 1));
+  assert.equal(d2.revision, d.revision + 1);
+  await until(async () => (await queue(room.code)).headers.get('x-data-source') === 'snapshot', 10000, 'the cache');
+  assert.equal(assertOk(await queue(room.code)).revision, d2.revision);
+});
+
 test('with Redis stopped, reads come from PostgreSQL and votes still succeed; then the cache returns', async () => {
   const { room, entry } = await roomWithEntry();
   assertOk(await queue(room.code));

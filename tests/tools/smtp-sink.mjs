@@ -36,7 +36,8 @@ const server = net.createServer((sock) => {
       if (closed) return; // the client never saw our 250: the message is not ours
       const name = `${Date.now()}-${process.pid}-${++serial}.eml`;
       const text = `X-Sink-From: ${from}\r\nX-Sink-To: ${rcpt.join(', ')}\r\n${body}`;
-      fs.writeFileSync(path.join(dir, `${name}.part`), text, 'latin1');
+      // Mail is private: only the stack's user reads it.
+      fs.writeFileSync(path.join(dir, `${name}.part`), text, { encoding: 'latin1', mode: 0o600 });
       fs.renameSync(path.join(dir, `${name}.part`), path.join(dir, name));
       say('250 2.0.0 kept');
     };
