@@ -277,22 +277,24 @@ int auth_verify_refresh_token(const char *token, char *user_id, size_t cap)
 /*
  * Argon2id slots: an open, unlinked file whose bytes are locked with
  * process-associated fcntl locks (each worker is its own process; a worker
- * that dies lets go of its lock with it).
+ * that dies lets go of its locks with it). Bytes [0, nslots) are the
+ * hashing slots, the next nwaiters the places to wait for one.
  */
 static FILE *slots_file;
-static int nslots;
+static int nslots, nwaiters;
 
-void auth_hash_slots_init(int n)
+void auth_hash_slots_init(int n, int waiters)
 {
 	slots_file = tmpfile();
 	nslots = slots_file != NULL && n > 0 ? n : 0;
+	nwaiters = nslots > 0 && waiters > 0 ? waiters : 0;
 }
 
-static int slot_lock(int slot, short type)
+static int slot_lock(int byte, short type, int wait)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1 };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
-	return fcntl(fileno(slots_file), F_SETLK, &fl);
+	return fcntl(fileno(slots_file), wait ? F_SETLKW : F_SETLK, &fl);
 }
 
 int auth_hash_slot_take(void)
@@ -300,15 +302,27 @@ int auth_hash_slot_take(void)
 	if (nslots == 0)
 		return 0; /* not bounded (tests of the module alone) */
 	for (int i = 0; i < nslots; i++)
-		if (slot_lock(i, F_WRLCK) == 0)
+		if (slot_lock(i, F_WRLCK, 0) == 0)
 			return i;
+	/*
+	 * All busy: a few workers may wait (a hash is ~55 ms), never so many
+	 * that none is left for votes; the rest are told to come back.
+	 */
+	for (int w = 0; w < nwaiters; w++) {
+		if (slot_lock(nslots + w, F_WRLCK, 0) != 0)
+			continue;
+		int slot = w % nslots, rc = slot_lock(slot, F_WRLCK, 1);
+
+		slot_lock(nslots + w, F_UNLCK, 0);
+		return rc == 0 ? slot : -1;
+	}
 	return -1;
 }
 
 void auth_hash_slot_give(int slot)
 {
 	if (nslots > 0 && slot >= 0)
-		slot_lock(slot, F_UNLCK);
+		slot_lock(slot, F_UNLCK, 0);
 }
 
 char *auth_hash_password(const char *password)

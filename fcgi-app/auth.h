@@ -63,13 +63,14 @@ int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *
 
 /*
  * Each Argon2id hash takes 64 MiB and ~55 ms of a core, and a flood of
- * sign-ins would take every core from the votes. At most n are computed at
- * once across all workers (HASH_CONCURRENCY): the master calls
- * auth_hash_slots_init() before forking; a worker takes a slot without
- * waiting (a slot number, or -1 when all are busy: answer 503 with
- * Retry-After, so no worker ever waits behind a hash) and gives it back.
+ * sign-ins would take every core and every worker from the votes. At most
+ * n are computed at once across all workers (HASH_CONCURRENCY), and at most
+ * waiters more workers wait for a slot; the master calls
+ * auth_hash_slots_init() before forking. A worker takes a slot (its number,
+ * or -1 when all slots and waiting places are busy: answer 503 with
+ * Retry-After) and gives it back.
  */
-void auth_hash_slots_init(int n);
+void auth_hash_slots_init(int n, int waiters);
 int auth_hash_slot_take(void);
 void auth_hash_slot_give(int slot);
 

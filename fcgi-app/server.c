@@ -282,8 +282,12 @@ int server_run(void)
 		log_error("cannot listen on %s", config.socket_path);
 		return -1;
 	}
-	/* nginx connects as whatever user its workers run as. */
-	chmod(config.socket_path, 0666);
+	/*
+	 * Only the workers' user and group may talk FastCGI to them: anyone
+	 * else could forge a client address past the rate limits. nginx's
+	 * workers run as that user (or in its group).
+	 */
+	chmod(config.socket_path, 0660);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
@@ -296,7 +300,8 @@ int server_run(void)
 	install(SIGCHLD, on_child);
 	install(SIGALRM, on_alarm);
 	snapshot_prepare();
-	auth_hash_slots_init(config.hash_concurrency);
+	/* Sign-ins may occupy all workers but one: that one stays for votes. */
+	auth_hash_slots_init(config.hash_concurrency, config.workers - config.hash_concurrency - 1);
 	alarm(SWEEP_EVERY);
 	signal(SIGPIPE, SIG_IGN);
 
