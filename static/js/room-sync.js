@@ -90,12 +90,14 @@ export class RoomSync {
   /**
    * options: base (URL prefix, '' in a browser), code, fetch, openStream
    * (url, {lastEventId, onMessage(id, data), onOpen, onClose}) -> {close()},
-   * resume (send Last-Event-ID on reconnect; default true), gapWaitMs,
+   * resume (send Last-Event-ID on reconnect; default false: after an nginx
+   * reload an old id leaves the stream silent, and the snapshot fetched on
+   * every connect makes resuming unnecessary), gapWaitMs,
    * pollMs (watchdog period), quietMs (how long a stream may lag the server),
    * reconnectMs (first back-off), onChange(state, why), onStatus(status).
    */
   constructor(options) {
-    this.o = { gapWaitMs: 250, pollMs: 10000, quietMs: 1500, reconnectMs: 500, resume: true, ...options };
+    this.o = { gapWaitMs: 250, pollMs: 10000, quietMs: 1500, reconnectMs: 500, resume: false, ...options };
     this.fetch = this.o.fetch || globalThis.fetch.bind(globalThis);
     this.state = null;
     this.pending = new Map();      // revision -> message, waiting for a gap to fill

@@ -90,6 +90,37 @@ test('after an nginx reload every client converges within 2 s of reconnecting, a
   for (const c of clients) c.stop();
 });
 
+test('through an nginx reload under steady votes, a client with the default settings misses nothing and needs no watchdog', async () => {
+  const { room, entries } = await roomWithSongs(6);
+  // The web client's defaults: a 10 s watchdog, no resume id.
+  const clients = [syncClient(room.code), syncClient(room.code, { transport: 'ws' })];
+  const whys = clients.map(() => []);
+  clients.forEach((c, i) => {
+    const refetch = c.refetch.bind(c);
+    c.refetch = (why) => { whys[i].push(why); return refetch(why); };
+  });
+  await assertConverged(clients, room.code);
+  const voters = await Promise.all(Array.from({ length: 60 }, () => newGuest()));
+  whys.forEach((w) => { w.length = 0; });
+  // Votes every ~25 ms, from before the reload until well after it.
+  let sent = 0;
+  const steady = (async () => {
+    for (const v of voters) {
+      assertOk(await vote(room.code, entries[sent % entries.length], v, 1));
+      sent++;
+      await sleep(25);
+    }
+  })();
+  await sleep(300);
+  service('reload', 'nginx');
+  await steady;
+  await assertConverged(clients, room.code, 1000, 'convergence right after the last vote');
+  // One snapshot on reconnecting; never a gap the stream left, never the watchdog.
+  for (const w of whys) assert.deepEqual(w.filter((why) => why !== 'connect'), [], `refetches: ${w.join(', ')}`);
+  for (const c of clients) assert.ok(c.reconnects >= 1, 'the reload closed the stream');
+  for (const c of clients) c.stop();
+});
+
 test('a client resuming with a stale (evicted) Last-Event-ID converges', async () => {
   const { room, entries } = await roomWithSongs();
   const first = syncClient(room.code);
@@ -105,7 +136,7 @@ test('a client resuming with a stale (evicted) Last-Event-ID converges', async (
   for (let i = 0; i < voters.length; i += 50) {
     await Promise.all(voters.slice(i, i + 50).map((v, j) => vote(room.code, entries[j % 4], v, 1)));
   }
-  const c = syncClient(room.code, { lastEventId: staleId, pollMs: 500 });
+  const c = syncClient(room.code, { lastEventId: staleId, resume: true, pollMs: 500 });
   await assertConverged([c], room.code, 2000, 'convergence with a stale id');
   assertOk(await vote(room.code, entries[1], await newGuest(), -1));
   await assertConverged([c], room.code, 2000, 'the next change');
@@ -115,7 +146,7 @@ test('a client resuming with a stale (evicted) Last-Event-ID converges', async (
 test('a client resuming with a too-new Last-Event-ID converges and hears changes again', async () => {
   const { room, entries } = await roomWithSongs();
   const future = `${Math.floor(Date.now() / 1000) + 3600}:0`;
-  const c = syncClient(room.code, { lastEventId: future, pollMs: 500 });
+  const c = syncClient(room.code, { lastEventId: future, resume: true, pollMs: 500 });
   await assertConverged([c], room.code, 2000, 'the snapshot on connect');
   for (let i = 0; i < 3; i++) {
     assertOk(await vote(room.code, entries[i], await newGuest(), 1));
