@@ -92,6 +92,9 @@ static int song_body_or_reply(struct request *req, const char *params[7], char y
 	params[4] = performer;
 	params[5] = has_duration ? duration : NULL;
 	params[6] = album_id;
+	/* Putting a song on an album changes the album: its creator's (or an admin's) to do. */
+	if (album_id != NULL && catalog_may_change_or_reply(req, "album", album_id) != 0)
+		return -1;
 	return 0;
 }
 

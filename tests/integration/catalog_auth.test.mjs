@@ -150,3 +150,18 @@ test('a path with "..", "//", "." or encoded separators is 400 before routing: i
   assert.equal(plain.status, 400, plain.body);
   assert.match(JSON.parse(plain.body).message, /\.\./);
 });
+
+test('a song goes on an album only by the album\'s creator or an admin', async () => {
+  const albumOwner = await newUser();
+  const other = await newUser();
+  const albumId = await newAlbum({ name: 'Not yours' }, albumOwner);
+  const r = await api('POST', '/songs', { token: other.accessToken, body: { ...song(), albumId } });
+  assertFail(r, 403);
+  const mine = await newSong(song(), other);
+  assertFail(await api('PUT', `/songs/${mine}`, { token: other.accessToken, body: { ...song(), albumId } }), 403);
+  assert.equal(assertOk(await api('GET', `/albums/${albumId}`)).album.songs.length, 0);
+  assertOk(await api('POST', '/songs', { token: albumOwner.accessToken, body: { ...song(), albumId } }), 201);
+  assertOk(await api('PUT', `/songs/${mine}`, { token: await catalogAdminToken(), body: { ...song(), albumId } }));
+  assert.equal(assertOk(await api('GET', `/albums/${albumId}`)).album.songs.length, 2);
+  assertFail(await api('POST', '/songs', { token: other.accessToken, body: { ...song(), albumId: 'album-nope' } }), 404);
+});
