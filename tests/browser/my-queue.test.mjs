@@ -44,7 +44,7 @@ async function userWithQueue(titles, { duration = 200 } = {}) {
 
 /** A browser (one device) signed in as user, the way api.js keeps a session, with the panel open. */
 async function device(user, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, bypassCSP: true });
   const session = { accessToken: user.accessToken, refreshToken: user.refreshToken, username: user.username, fullname: user.fullname };
   await context.addInitScript((s) => {
     if (!localStorage.getItem('queued.session')) localStorage.setItem('queued.session', s);
@@ -345,7 +345,7 @@ test('the panel at phone size: named controls, 44 px targets, nothing wider than
 
 test('signing in through the form shows the panel with the queue; signing out takes it away', async () => {
   const { user } = await userWithQueue(['Signed now', 'Signed next']);
-  const context = await browser.newContext();
+  const context = await browser.newContext({ bypassCSP: true });
   try {
     const page = await context.newPage();
     await page.goto(`${BASE}/#/login`);
@@ -362,7 +362,7 @@ test('signing in through the form shows the panel with the queue; signing out ta
 });
 
 test('no panel for someone who is not signed in', async () => {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ bypassCSP: true });
   try {
     const page = await context.newPage();
     await page.goto(`${BASE}/#/songs`);

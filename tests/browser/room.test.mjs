@@ -27,7 +27,7 @@ after(async () => { await browser?.close(); });
 
 /** A screen that joined room code as a guest named name (through the join form). */
 async function joinAs(code, name, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, bypassCSP: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
   await page.goto(`${BASE}/#/r/${code}`);
@@ -133,7 +133,7 @@ test('a screen whose network was cut shows "reconnecting…" and catches up when
 
 test('the host\'s double advance: two host tabs press "next" at once, the queue moves once', async () => {
   const { code, host, entries } = await roomWithSongs(4);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
   try {
     // Both tabs are the host: the host's guest token in this browser's storage.
     await context.addInitScript(([token, id, name]) => {
@@ -247,7 +247,7 @@ test('sign in, a playlist with a song, its export by email with the job\'s state
   form.append('cover', new Blob([png], { type: 'image/png' }), 'c.png');
   assert.equal((await fetch(`${BASE}/albums/${albumId}/covers`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await catalogAdminToken()}` } })).status, 201);
 
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const page = await context.newPage();
   try {
     await page.goto(`${BASE}/#/login`);
@@ -281,7 +281,7 @@ test('the host\'s screen plays the queue and advances by itself when a song ends
   const room = await newRoom(host, 'Self-playing');
   const short = [];
   for (const t of ['Short one', 'Short two']) short.push((await addEntry(room.code, host, await newSong({ title: t, duration: 2 }))).entry);
-  const context = await browser.newContext();
+  const context = await browser.newContext({ bypassCSP: true });
   await context.addInitScript(([token, id, name]) => {
     localStorage.setItem('queued.session', JSON.stringify({ guestToken: token, guestId: id, guestName: name }));
   }, [host.token, host.id, host.name]);
@@ -296,6 +296,36 @@ test('the host\'s screen plays the queue and advances by itself when a song ends
     await until(async () => assertOk(await queue(room.code)).nowPlaying === null, 5000, 'the end of the queue');
     const history = assertOk(await api('GET', `/rooms/${room.code}/history`)).entries;
     assert.deepEqual(history.map((e) => [e.id, e.endReason]), [[short[1].id, 'finished'], [short[0].id, 'finished']]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the client runs under its Content-Security-Policy: no page breaks a rule (the other tests bypass it for their probes)', async () => {
+  const { code } = await roomWithSongs(2);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  page.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
+  try {
+    const res = await page.goto(`${BASE}/`);
+    assert.match(res.headers()['content-security-policy'] || '', /default-src 'self'/);
+    await page.locator('#main h1, #main h2').first().waitFor();
+    for (const hash of ['#/songs', '#/albums', '#/login', '#/register']) {
+      await page.goto(`${BASE}/${hash}`);
+      await page.locator('#main h1, #main h2').first().waitFor();
+    }
+    // The songs page's details (a style set by the script) and a room with its controls.
+    await page.goto(`${BASE}/#/songs`);
+    await page.getByRole('button', { name: 'Details' }).first().click();
+    await page.locator('.details').first().waitFor();
+    await page.goto(`${BASE}/#/r/${code}`);
+    await page.getByLabel('Your name in this room').fill('Strict');
+    await page.getByRole('button', { name: 'Join the room' }).click();
+    await page.locator('#room-code').waitFor();
+    await page.locator('#queue li').first().waitFor();
+    assert.deepEqual(violations, []);
   } finally {
     await context.close();
   }
