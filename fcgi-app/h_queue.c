@@ -86,8 +86,9 @@ static const struct db_status_reply advance_refusals[] = {
 static void reply_snapshot(struct request *req, const char *text, long long revision, const char *source)
 {
 	req->res.data_source = source;
-	snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
-	if (req_etag_matches(req->if_none_match, revision))
+	snapshot_etag(req->res.etag, sizeof req->res.etag, revision,
+		      strlen(RAW_DATA_HEAD) + strlen(text) + strlen(RAW_DATA_TAIL));
+	if (snapshot_etag_matches(req->if_none_match, revision))
 		req->res.status = 304;
 	else
 		reply_raw_data(req, 200, text);

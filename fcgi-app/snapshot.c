@@ -136,7 +136,16 @@ void snapshot_store(const char *key, long long version, const char *head, const 
 	    (size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= sizeof tmp ||
 	    (size_t)snprintf(tmp_gz, sizeof tmp_gz, "%s.%ld.gz.tmp", path, (long)getpid()) >= sizeof tmp_gz)
 		return;
-	if (write_file(tmp, 0, head, body, tail) != 0 || write_file(tmp_gz, 1, head, body, tail) != 0) {
+	/*
+	 * The files' mtime is the version: nginx's ETag for a static file is
+	 * "<hex mtime>-<hex size>", so a file answer carries the same validator
+	 * as the worker's answer for that revision (snapshot_etag()). The
+	 * sweep goes by ctime, which the rename sets.
+	 */
+	struct timespec when[2] = { { .tv_sec = (time_t)version }, { .tv_sec = (time_t)version } };
+
+	if (write_file(tmp, 0, head, body, tail) != 0 || write_file(tmp_gz, 1, head, body, tail) != 0 ||
+	    utimensat(AT_FDCWD, tmp, when, 0) != 0 || utimensat(AT_FDCWD, tmp_gz, when, 0) != 0) {
 		log_warn("snapshot %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -202,7 +211,8 @@ static void remove_older_than(long max_age)
 			continue;
 		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
 			continue;
-		if (max_age > 0 && (stat(path, &st) != 0 || now - st.st_mtime < max_age))
+		/* ctime: the mtime is the version (snapshot_store). */
+		if (max_age > 0 && (stat(path, &st) != 0 || now - st.st_ctime < max_age))
 			continue;
 		unlink(path);
 	}
@@ -217,4 +227,40 @@ void snapshot_forget_all(void)
 void snapshot_sweep(void)
 {
 	remove_older_than(SNAPSHOT_MAX_AGE);
+}
+
+void snapshot_etag(char *out, size_t cap, long long version, size_t length)
+{
+	snprintf(out, cap, "%llx-%zx", (unsigned long long)version, length);
+}
+
+int snapshot_etag_matches(const char *header, long long version)
+{
+	char decimal[32], hex[32];
+	const char *p = header;
+
+	if (header == NULL)
+		return 0;
+	snprintf(decimal, sizeof decimal, "%lld", version);
+	snprintf(hex, sizeof hex, "%llx-", (unsigned long long)version);
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*')
+			return 1;
+		if (*p == '"')
+			p++;
+		n = strcspn(p, "\",");
+		/* "<revision>" as docs/protocol.md says, or the ETag itself (plain or gzip form). */
+		if ((n == strlen(decimal) && strncmp(p, decimal, n) == 0) ||
+		    (n > strlen(hex) && strncmp(p, hex, strlen(hex)) == 0))
+			return 1;
+		p += n;
+		p += strcspn(p, ",");
+	}
+	return 0;
 }

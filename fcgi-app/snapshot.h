@@ -53,4 +53,18 @@ void snapshot_forget_all(void);
 /* Supervisor, now and then: remove files older than SNAPSHOT_MAX_AGE. */
 void snapshot_sweep(void);
 
+/*
+ * The ETag of a queue answer at version whose whole body is length bytes:
+ * the one nginx computes for the file snapshot_store() leaves, so both
+ * paths send the same validator (without quotes, into out).
+ */
+void snapshot_etag(char *out, size_t cap, long long version, size_t length);
+
+/*
+ * Does an If-None-Match header name version? Takes "<revision>"
+ * (docs/protocol.md) and the ETags of either form of the answer (plain or
+ * the file's gzip form, strong or weak), and "*".
+ */
+int snapshot_etag_matches(const char *header, long long version);
+
 #endif
