@@ -101,6 +101,18 @@ static int ensure_connection(void)
 		return -1;
 	}
 	redisSetTimeout(ctx, io_timeout);
+	if (config.redis_password != NULL) {
+		redisReply *auth = redisCommand(ctx, "AUTH %s", config.redis_password);
+
+		if (auth == NULL || auth->type == REDIS_REPLY_ERROR) {
+			/* The reply's text is Redis's, never the password. */
+			drop_connection(auth ? auth->str : ctx->errstr);
+			if (auth != NULL)
+				freeReplyObject(auth);
+			return -1;
+		}
+		freeReplyObject(auth);
+	}
 	log_info("connected to Redis");
 	if (npending > 0 || pending_overflow)
 		replay_pending();

@@ -90,6 +90,7 @@ void config_from_env(void)
 	config.max_body = (size_t)env_long("QUEUED_MAX_BODY", 64 * 1024);
 	config.redis_server = env_str("REDIS_SERVER", "127.0.0.1");
 	config.redis_port = (int)env_long("REDIS_PORT", 6379);
+	config.redis_password = env_str("REDIS_PASSWORD", NULL);
 	config.nchan_socket = env_str("NCHAN_PUBLISH_SOCKET", NULL);
 	config.nchan_url = env_str("NCHAN_PUBLISH_URL", "http://127.0.0.1/pub/");
 	config.access_token_key = env_str("ACCESS_TOKEN_KEY", NULL);

@@ -11,6 +11,7 @@ struct config {
 	size_t max_body;              /* QUEUED_MAX_BODY: largest JSON body in bytes */
 	const char *redis_server;     /* REDIS_SERVER: host name, or a unix socket path */
 	int redis_port;               /* REDIS_PORT */
+	const char *redis_password;   /* REDIS_PASSWORD: AUTH after connecting, when set */
 	const char *nchan_socket;     /* NCHAN_PUBLISH_SOCKET: nginx publisher unix socket */
 	const char *nchan_url;        /* NCHAN_PUBLISH_URL: publisher base URL, channel appended */
 	const char *access_token_key; /* ACCESS_TOKEN_KEY: HS256 secret of access and guest tokens */

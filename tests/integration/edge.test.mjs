@@ -221,9 +221,19 @@ test('the page itself has no inline script or style that the policy would block'
   assert.doesNotMatch(html, /javascript:/i);
 });
 
-// Known: pages.js and room.js give elements a style attribute through h()
-// (setAttribute('style', ...)), which style-src 'self' blocks. Those files
-// belong to the client; when they use classes (or element.style) this passes.
+// The views pass style: to h(), which sets it through the CSSOM (allowed);
+// a style attribute in markup or through setAttribute is refused by
+// style-src 'self'. (browser/room.test.mjs runs the pages under the policy.)
+test('the scripts set styles only through the CSSOM, never as a style attribute', () => {
+  const ui = fs.readFileSync(`${ROOT}/static/js/ui.js`, 'utf8');
+  assert.match(ui, /k === 'style'\)\s*el\.style\.cssText = v/, "h() sets style: through el.style");
+  for (const f of fs.readdirSync(`${ROOT}/static/js`).filter((n) => n.endsWith('.js'))) {
+    const src = fs.readFileSync(`${ROOT}/static/js/${f}`, 'utf8');
+    assert.doesNotMatch(src, /setAttribute\(\s*['"`]style['"`]/i, `${f}: setAttribute('style')`);
+    assert.doesNotMatch(src, /<[a-z][^>]*\sstyle\s*=/i, `${f}: style= in markup`);
+    assert.doesNotMatch(src, /<style\b/i, `${f}: a <style> element in markup`);
+  }
+});
 
 test('API answers, the snapshot file and nginx\'s own JSON errors send nosniff (once)', async () => {
   const { room } = await roomWithEntry();
