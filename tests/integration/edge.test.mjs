@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 import WebSocket from 'ws';
-import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, sse, ws, until, subscriberCount, JSON_TYPE, BASE, DATA, ROOT } from './lib.mjs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, sse, ws, until, subscriberCount, service, JSON_TYPE, BASE, DATA, ROOT } from './lib.mjs';
 import { newUser } from './catalog_lib.mjs';
 
 const site = new URL(BASE);
@@ -366,4 +366,17 @@ test('the personal queue stream (the internal /_sub/users location) refuses a fo
     assertRawFail(res, 404, method);
   }
   assert.equal(crashes(), 0, 'no nginx worker died (nchan)');
+});
+
+test("nginx's own 502 while the workers are down is JSON with Retry-After; its 404 has none", async () => {
+  service('stop', 'workers');
+  try {
+    const r = await api('GET', '/songs');
+    assertFail(r, 502);
+    assert.equal(r.headers.get('retry-after'), '2');
+  } finally {
+    service('start', 'workers');
+  }
+  const missing = await api('GET', '/favicon-nope.png');
+  assert.equal(missing.headers.get('retry-after'), null);
 });
