@@ -218,27 +218,44 @@ void reply_error_data(struct request *req, int status, struct json_object *data,
 	va_end(ap);
 }
 
-int req_etag_matches(const char *header, long long revision)
+int req_etag_list_matches(const char *header, etag_match_fn match, const void *ctx)
 {
-	char want[32];
 	const char *p = header;
 
 	if (header == NULL)
 		return 0;
-	snprintf(want, sizeof want, "\"%lld\"", revision);
 	while (*p != '\0') {
+		size_t n;
+
 		while (*p == ' ' || *p == ',')
 			p++;
 		if (strncmp(p, "W/", 2) == 0)
 			p += 2;
 		if (*p == '*')
 			return 1;
-		if (strncmp(p, want, strlen(want)) == 0 &&
-		    (p[strlen(want)] == '\0' || p[strlen(want)] == ',' || p[strlen(want)] == ' '))
+		if (*p == '"')
+			p++;
+		n = strcspn(p, "\",");
+		if (n > 0 && match(p, n, ctx))
 			return 1;
+		p += n;
 		p += strcspn(p, ",");
 	}
 	return 0;
+}
+
+/* The tag is the revision in decimal. */
+static int is_revision(const char *tag, size_t len, const void *ctx)
+{
+	char want[32];
+
+	snprintf(want, sizeof want, "%lld", *(const long long *)ctx);
+	return len == strlen(want) && strncmp(tag, want, len) == 0;
+}
+
+int req_etag_matches(const char *header, long long revision)
+{
+	return req_etag_list_matches(header, is_revision, &revision);
 }
 
 void reply_data(struct request *req, int status, struct json_object *data)

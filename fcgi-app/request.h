@@ -89,9 +89,14 @@ void reply_error_data(struct request *req, int status, struct json_object *data,
 	__attribute__((format(printf, 4, 5)));
 
 /*
- * Does an If-None-Match or If-Match header value name this revision as an
- * entity tag ("7", W/"7", a list, or *)? 0 for a NULL header.
+ * Does an If-None-Match or If-Match header value (a list of entity tags,
+ * strong or weak, or "*") hold a tag match() accepts? match gets each tag
+ * without W/ and quotes (len bytes, not terminated). 0 for a NULL header.
  */
+typedef int (*etag_match_fn)(const char *tag, size_t len, const void *ctx);
+int req_etag_list_matches(const char *header, etag_match_fn match, const void *ctx);
+
+/* ... whose tag is this revision in decimal ("7", W/"7"). */
 int req_etag_matches(const char *header, long long revision);
 
 /* {"status":"success","data":data}; takes ownership of data. */

@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "config.h"
 #include "log.h"
+#include "request.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -234,33 +235,19 @@ void snapshot_etag(char *out, size_t cap, long long version, size_t length)
 	snprintf(out, cap, "%llx-%zx", (unsigned long long)version, length);
 }
 
-int snapshot_etag_matches(const char *header, long long version)
+/* The tag is "<revision>" (docs/protocol.md) or an ETag of either form of the answer. */
+static int names_version(const char *tag, size_t len, const void *ctx)
 {
+	long long version = *(const long long *)ctx;
 	char decimal[32], hex[32];
-	const char *p = header;
 
-	if (header == NULL)
-		return 0;
 	snprintf(decimal, sizeof decimal, "%lld", version);
 	snprintf(hex, sizeof hex, "%llx-", (unsigned long long)version);
-	while (*p != '\0') {
-		size_t n;
+	return (len == strlen(decimal) && strncmp(tag, decimal, len) == 0) ||
+	       (len > strlen(hex) && strncmp(tag, hex, strlen(hex)) == 0);
+}
 
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p == '*')
-			return 1;
-		if (*p == '"')
-			p++;
-		n = strcspn(p, "\",");
-		/* "<revision>" as docs/protocol.md says, or the ETag itself (plain or gzip form). */
-		if ((n == strlen(decimal) && strncmp(p, decimal, n) == 0) ||
-		    (n > strlen(hex) && strncmp(p, hex, strlen(hex)) == 0))
-			return 1;
-		p += n;
-		p += strcspn(p, ",");
-	}
-	return 0;
+int snapshot_etag_matches(const char *header, long long version)
+{
+	return req_etag_list_matches(header, names_version, &version);
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "request.h"
 #include "router.h"
+#include "snapshot.h"
 
 static const struct {
 	const char *pattern, *path;
@@ -136,6 +137,28 @@ static void test_guards(void **state)
 	request_free(&req);
 }
 
+static void test_etags(void **state)
+{
+	assert_true(req_etag_matches("\"7\"", 7));
+	assert_true(req_etag_matches("W/\"7\"", 7));
+	assert_true(req_etag_matches("\"8\", \"7\"", 7));
+	assert_true(req_etag_matches("*", 7));
+	assert_false(req_etag_matches("\"17\"", 7));
+	assert_false(req_etag_matches("\"7-1\"", 7));
+	assert_false(req_etag_matches(NULL, 7));
+	/* A room queue: "<revision>" or the ETag "<hex revision>-<hex length>" of either form. */
+	assert_true(snapshot_etag_matches("\"a-1f\"", 10));
+	assert_true(snapshot_etag_matches("W/\"a-33\"", 10));
+	assert_true(snapshot_etag_matches("\"10\"", 10));
+	assert_true(snapshot_etag_matches("\"9\", \"a-2\"", 10));
+	assert_false(snapshot_etag_matches("\"b-1f\"", 10));
+	assert_false(snapshot_etag_matches("\"a\"", 10));
+	assert_false(snapshot_etag_matches("\"a-\"", 10));
+	char etag[32];
+	snapshot_etag(etag, sizeof etag, 10, 31);
+	assert_string_equal(etag, "a-1f");
+}
+
 static void test_canonical_paths(void **state)
 {
 	static const char *const good[] = {
@@ -163,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_canonical_paths),
+		cmocka_unit_test(test_etags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
