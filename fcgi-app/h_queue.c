@@ -236,7 +236,8 @@ void queue_add(struct request *req)
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	if (db_status_or_reply(req, status, add_refusals) != 0 && strcmp(status, "voted") != 0)
+	/* "voted" is a success: checked first, so no refusal is replied (or logged) for it. */
+	if (strcmp(status, "voted") != 0 && db_status_or_reply(req, status, add_refusals) != 0)
 		goto out;
 	const char *entry_id = PQgetvalue(res, 0, 1);
 	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);

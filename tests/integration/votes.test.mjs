@@ -1,7 +1,8 @@
 // votes.test.mjs: vote arithmetic and concurrency, on the real database.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, queue } from './lib.mjs';
+import fs from 'node:fs';
+import { assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, queue, api, sleep, DATA } from './lib.mjs';
 
 test('vote arithmetic: up, down, change, withdraw; an identical vote changes nothing', async () => {
   const host = await newGuest();
@@ -90,4 +91,19 @@ test('a vote needs a token and a real entry', async () => {
   const host = await newGuest();
   const room = await newRoom(host);
   assertFail(await vote(room.code, 1, { token: undefined }, 1), 401);
+});
+
+test('an add that becomes a vote is a success all the way: no refusal is written or logged for it', async () => {
+  const host = await newGuest('Adder');
+  const room = await newRoom(host);
+  const song = (await songIds())[2];
+  await addEntry(room.code, host, song);
+  const log = `${DATA}/log/queued.log`;
+  const before = fs.readFileSync(log, 'utf8').length;
+  const second = await newGuest('Second adder');
+  const r = await api('POST', `/rooms/${room.code}/queue`, { token: second.token, body: { songId: song } });
+  assert.equal(assertOk(r).result, 'voted');
+  await sleep(100);
+  const written = fs.readFileSync(log, 'utf8').slice(before);
+  assert.doesNotMatch(written, /unexpected status/);
 });
