@@ -65,7 +65,7 @@ static int try_connect(void)
 	return 0;
 }
 
-static int ensure_connection_for_wait(void);
+static int ensure_connection(void);
 
 void db_listen(const struct db_stmt *st)
 {
@@ -83,7 +83,7 @@ int db_wait_notify(int timeout_ms)
 	PGnotify *n;
 	int count = 0;
 
-	if (ensure_connection_for_wait() != 0) {
+	if (ensure_connection() != 0) {
 		poll(NULL, 0, timeout_ms < 1000 ? timeout_ms : 1000);
 		return -1;
 	}
@@ -133,11 +133,6 @@ static int ensure_connection(void)
 		conn = NULL;
 	}
 	return try_connect();
-}
-
-static int ensure_connection_for_wait(void)
-{
-	return ensure_connection();
 }
 
 static int retryable(const PGresult *res)
@@ -201,13 +196,6 @@ const char *db_sqlstate(const PGresult *res)
 	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	return s ? s : "";
-}
-
-const char *db_value(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	return PQgetvalue(res, row, col);
 }
 
 void db_reply_error(struct request *req, enum db_result r, const PGresult *res)

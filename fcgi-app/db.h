@@ -83,7 +83,4 @@ struct db_status_reply {
  */
 int db_status_or_reply(struct request *req, const char *status, const struct db_status_reply *table);
 
-/* Column value of row, or NULL for SQL NULL. */
-const char *db_value(const PGresult *res, int row, int col);
-
 #endif
