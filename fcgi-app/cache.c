@@ -2,7 +2,6 @@
 #include "cache.h"
 #include "config.h"
 #include "log.h"
-#include "snapshot.h"
 
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
@@ -55,6 +54,26 @@ static void drop_connection(const char *why)
 
 static redisReply *command(const char *fmt, ...);
 
+/* Copies of cache entries kept elsewhere (snapshot files), told of every invalidation. */
+static const struct cache_mirror *mirror;
+
+void cache_set_mirror(const struct cache_mirror *m)
+{
+	mirror = m;
+}
+
+static void mirror_forget(const char *key)
+{
+	if (mirror != NULL)
+		mirror->forget(key);
+}
+
+static void mirror_forget_all(void)
+{
+	if (mirror != NULL)
+		mirror->forget_all();
+}
+
 static void replay_pending(void)
 {
 	if (pending_overflow) {
@@ -63,7 +82,7 @@ static void replay_pending(void)
 		if (r == NULL)
 			return;
 		freeReplyObject(r);
-		snapshot_forget_all();
+		mirror_forget_all();
 		pending_overflow = 0;
 		npending = 0;
 		return;
@@ -79,7 +98,7 @@ static void replay_pending(void)
 			return;
 		freeReplyObject(r);
 		/* A reader may have placed a file from the stale entry meanwhile. */
-		snapshot_forget(pending[npending - 1].key);
+		mirror_forget(pending[npending - 1].key);
 		npending--;
 	}
 }
@@ -225,7 +244,7 @@ void cache_invalidate(const char *key, long long version)
 	else
 		remember(key, version);
 	/* After Redis: a reader checks Redis before it places a file (snapshot.h). */
-	snapshot_forget(key);
+	mirror_forget(key);
 }
 
 enum cache_result cache_version(const char *key, long long *version)

@@ -32,10 +32,22 @@ void cache_put(const char *key, long long version, const char *body, const char 
  * After a committed write at version: forget any older snapshot and remember
  * the version so a slower reader cannot store an older one. A call that
  * cannot reach Redis is remembered and replayed on the next connection.
- * The key's snapshot file (snapshot.h), if any, is removed after Redis is
- * told, and again when a remembered call is replayed.
+ * The mirror's copy of the key (cache_set_mirror), if any, is removed after
+ * Redis is told, and again when a remembered call is replayed.
  */
 void cache_invalidate(const char *key, long long version);
+
+/*
+ * Copies of entries kept outside Redis (the snapshot files, snapshot.h).
+ * They follow the cache, so the cache tells them, without knowing what they
+ * are: forget(key) after each invalidation, forget_all() when the list of
+ * invalidations to replay was lost. The worker sets it at start-up.
+ */
+struct cache_mirror {
+	void (*forget)(const char *key);
+	void (*forget_all)(void);
+};
+void cache_set_mirror(const struct cache_mirror *mirror);
 
 /*
  * The version the cache knows for key, snapshot or tombstone: CACHE_HIT with

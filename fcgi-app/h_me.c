@@ -244,7 +244,6 @@ struct new_ids {
 };
 static const struct new_ids NO_NEW_IDS = { (const char *const[]){ NULL }, 0 };
 
-/* After a commit at revision: the cache, the other devices, the answer. */
 /*
  * Does the client ask for the answer without tracks (RFC 7240 "Prefer:
  * return=minimal")? A device that only reordered or removed entries knows
@@ -255,10 +254,12 @@ static int prefers_minimal(const struct request *req)
 	return req->prefer != NULL && strstr(req->prefer, "return=minimal") != NULL;
 }
 
-static void committed(struct request *req, const char *type, const struct uq_state *st, long long revision)
+/* After a commit at revision: the cache, the other devices, the answer. state is st as JSON (taken). */
+static void committed(struct request *req, const char *type, const struct uq_state *st, long long revision,
+		      struct json_object *state)
 {
 	const char *key = cache_key(req), *text;
-	struct json_object *msg = json_object_new_object(), *state = uq_to_json(st);
+	struct json_object *msg = json_object_new_object();
 	const char *state_text = json_text(state);
 
 	cache_invalidate(key, revision);
@@ -330,9 +331,10 @@ static void queue_write(struct request *req, const char *type, const char *field
 		state = uq_to_json(&st);
 		const char *params[] = { req->who.id, rev_text, json_text(state), check_text };
 		res = db_query_or_reply(req, &me_queue_store, params);
-		json_object_put(state);
-		if (res == NULL)
+		if (res == NULL) {
+			json_object_put(state);
 			return;
+		}
 		/* Copied out: the result is cleared before any of the outcomes below. */
 		const char *status = req_strdup(req, PQgetvalue(res, 0, 0));
 		const char *bad_id = req_strdup(req, PQgetvalue(res, 0, 2));
@@ -340,9 +342,10 @@ static void queue_write(struct request *req, const char *type, const char *field
 
 		PQclear(res);
 		if (strcmp(status, "ok") == 0) {
-			committed(req, type, &st, stored);
+			committed(req, type, &st, stored, state);
 			return;
 		}
+		json_object_put(state);
 		if (strcmp(status, "no_song") == 0) {
 			reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", field, bad_id);
 			return;

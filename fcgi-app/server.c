@@ -224,6 +224,9 @@ static void handle(FCGX_Request *fr)
 	log_set_request_id(NULL);
 }
 
+/* The snapshot files mirror the Redis cache's queue entries (snapshot.h). */
+static const struct cache_mirror snapshot_files = { snapshot_forget, snapshot_forget_all };
+
 static void worker_main(int sock)
 {
 	FCGX_Request fr;
@@ -236,10 +239,11 @@ static void worker_main(int sock)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	snapshot_init();
+	cache_set_mirror(&snapshot_files);
 	db_connect();
 	cache_connect();
 	publish_init();
-	snapshot_init();
 	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!stopping) {
 		if (FCGX_Accept_r(&fr) < 0)

@@ -6,23 +6,15 @@
 // accessibility and layout at phone size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { api, assertOk, until, sleep, ROOT } from '../integration/lib.mjs';
+import { launchChromium, ARTIFACTS } from './browser_lib.mjs';
+import { api, assertOk, until, sleep } from '../integration/lib.mjs';
 import { newUser, newSong, newAlbum, newPlaylist, addPlaylistSong } from '../integration/catalog_lib.mjs';
 
 const BASE = process.env.QUEUED_URL;
-const ARTIFACTS = path.join(ROOT, 'build', 'artifacts');
 let browser;
 
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
+before(async () => { browser = await launchChromium(); });
 after(async () => { await browser?.close(); });
 
 // ---------------------------------------------------------------- helpers

@@ -5,9 +5,10 @@
 // turn into another route are refused before routing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { api, assertFail, assertOk, newGuest, newRoom, addEntry, sse, sleep, catalogAdminToken, BASE } from './lib.mjs';
 import { newUser, newSong, newAlbum, uid } from './catalog_lib.mjs';
+// A raw request, so the path reaches nginx exactly as written.
+import { rawRequest } from './hostile_lib.mjs';
 
 const song = () => ({ title: `Owned ${uid()}`, year: 2020, genre: 'Pop', performer: 'P', duration: 180 });
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -114,41 +115,21 @@ test('a song edited or deleted while it waits in a room: the room hears it at on
   es.close();
 });
 
-/** A raw request, so the path reaches nginx exactly as written. */
-function rawRequest(method, target, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(BASE);
-    const sock = net.createConnection(Number(port), hostname);
-    let data = '';
-    sock.on('connect', () => {
-      const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      sock.write(`${method} ${target} HTTP/1.1\r\nHost: ${hostname}\r\n${extra}Content-Length: 0\r\nConnection: close\r\n\r\n`);
-    });
-    sock.on('data', (c) => { data += c; });
-    sock.on('end', () => {
-      const status = Number(data.split(' ')[1]);
-      const body = data.slice(data.indexOf('\r\n\r\n') + 4);
-      resolve({ status, body });
-    });
-    sock.on('error', reject);
-  });
-}
-
 test('a path with "..", "//", "." or encoded separators is 400 before routing: it never becomes another route', async () => {
   const admin = await catalogAdminToken();
   const albumId = await newAlbum({ name: 'Traversal target' });
   const auth = { authorization: `Bearer ${admin}` };
   for (const target of [`/albums/${albumId}/covers/..`, `/albums/${albumId}/covers/../`, `/albums/${albumId}/./`,
     `//albums/${albumId}`, `/albums//${albumId}`, `/albums%2f${albumId}`, `/albums/${albumId}/covers/%2e%2e`]) {
-    const r = await rawRequest('DELETE', target, auth);
-    assert.ok(r.status === 400 || r.status === 404, `${target}: ${r.status} ${r.body}`);
-    if (r.status === 400) assert.equal(JSON.parse(r.body).status, 'fail', target);
+    const r = await rawRequest('DELETE', target, { headers: auth });
+    assert.ok(r.status === 400 || r.status === 404, `${target}: ${r.status} ${r.text}`);
+    if (r.status === 400) assert.equal(r.json.status, 'fail', target);
   }
   // the album is still there
   assert.equal(assertOk(await api('GET', `/albums/${albumId}`)).album.name, 'Traversal target');
   const plain = await rawRequest('GET', `/albums/${albumId}/..`);
-  assert.equal(plain.status, 400, plain.body);
-  assert.match(JSON.parse(plain.body).message, /\.\./);
+  assert.equal(plain.status, 400, plain.text);
+  assert.match(plain.json.message, /\.\./);
 });
 
 test('a song goes on an album only by the album\'s creator or an admin', async () => {
