@@ -1,7 +1,6 @@
 /* auth.c: HS256 JSON Web Tokens and the identity behind a bearer token */
 #include "auth.h"
 #include "config.h"
-#include "request.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -5,7 +5,14 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-struct identity;
+enum identity_kind { IDENTITY_NONE, IDENTITY_GUEST, IDENTITY_USER };
+
+/* Who sent a request, from a verified token. */
+struct identity {
+	enum identity_kind kind;
+	char id[64];
+	char name[128];
+};
 
 /*
  * Sign claims (borrowed) with key as a compact HS256 JWT. Returns a malloc'd

@@ -2,6 +2,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
+#include "query.h"
 #include "request.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ int catalog_may_change_or_reply(struct request *req, const char *kind, const cha
 {
 	const char *params[] = { kind, id, catalog_creator(req), config.catalog_writes_open ? "true" : "false",
 				 config.catalog_admins };
-	PGresult *res = db_query_or_reply(req, &catalog_may_change_stmt, params);
+	PGresult *res = query_or_reply(req, &catalog_may_change_stmt, params);
 	const char *status;
 	int rc = -1;
 

@@ -1,9 +1,9 @@
 /* db.c: the worker's PostgreSQL connection and its named statements */
 #include "db.h"
 #include "log.h"
-#include "request.h"
 
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -198,54 +198,44 @@ const char *db_sqlstate(const PGresult *res)
 	return s ? s : "";
 }
 
-void db_reply_error(struct request *req, enum db_result r, const PGresult *res)
+static int column(const PGresult *res, int row, const char *name)
 {
-	const char *state = db_sqlstate(res);
+	int col = PQfnumber(res, name);
 
-	if (r == DB_UNAVAILABLE) {
-		reply_error(req, 503, "the database is unavailable, try again shortly");
-		return;
-	}
-	log_error("SQLSTATE %s: %s", state,
-		  res ? PQresultErrorMessage(res) : "no result");
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
-		reply_error(req, 503, "the database is busy, try again");
-	else if (strcmp(state, "23505") == 0)
-		reply_error(req, 409, "that already exists");
-	else if (strcmp(state, "23503") == 0)
-		reply_error(req, 400, "a referenced resource does not exist");
-	else if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0 ||
-		 strcmp(state, "23502") == 0)
-		reply_error(req, 400, "a value is out of range or of the wrong form");
-	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
-		reply_error(req, 503, "the database is unavailable, try again shortly");
-	else
-		reply_error(req, 500, "internal error");
-}
-
-int db_status_or_reply(struct request *req, const char *status, const struct db_status_reply *table)
-{
-	if (strcmp(status, "ok") == 0 || strcmp(status, "unchanged") == 0)
-		return 0;
-	for (; table->status != NULL; table++)
-		if (strcmp(table->status, status) == 0) {
-			reply_error(req, table->http_status, "%s", table->message);
-			return -1;
-		}
-	log_error("unexpected status \"%s\" from the database", status);
-	reply_error(req, 500, "internal error");
+	if (col < 0)
+		log_error("the result has no column \"%s\"", name);
+	else if (row >= PQntuples(res))
+		log_error("the result has no row %d for \"%s\"", row, name);
+	else if (!PQgetisnull(res, row, col))
+		return col;
 	return -1;
 }
 
-PGresult *db_query_or_reply(struct request *req, struct db_stmt *st, const char *const *params)
+int db_is_null(const PGresult *res, int row, const char *name)
 {
-	PGresult *res = NULL;
-	enum db_result r = db_exec(st, params, &res);
+	return column(res, row, name) < 0;
+}
 
-	if (r == DB_OK)
-		return res;
-	db_reply_error(req, r, res);
-	PQclear(res);
-	return NULL;
+const char *db_text(const PGresult *res, int row, const char *name)
+{
+	int col = column(res, row, name);
+
+	return col < 0 ? "" : PQgetvalue(res, row, col);
+}
+
+const char *db_text_or_null(const PGresult *res, int row, const char *name)
+{
+	int col = column(res, row, name);
+
+	return col < 0 ? NULL : PQgetvalue(res, row, col);
+}
+
+long long db_long(const PGresult *res, int row, const char *name)
+{
+	return strtoll(db_text(res, row, name), NULL, 10);
+}
+
+int db_bool(const PGresult *res, int row, const char *name)
+{
+	return strcmp(db_text(res, row, name), "t") == 0;
 }

@@ -4,8 +4,6 @@
 
 #include <libpq-fe.h>
 
-struct request;
-
 /*
  * A named statement: constant SQL with $1..$n. It is prepared on first use on
  * each connection, and again after a reconnect. Define one with DB_STMT next to
@@ -54,33 +52,18 @@ enum db_result db_exec(struct db_stmt *st, const char *const *params, PGresult *
 const char *db_sqlstate(const PGresult *res);
 
 /*
- * The one mapping from a failed db_exec to an HTTP reply: unavailable or
- * retries exhausted 503, bad values 400, conflicts 409, the rest 500. Logs the
- * server's message; the client gets a safe one.
+ * Columns by name, never by number: a query's select list can change without
+ * a reader going wrong. A name the result lacks is a bug: logged, and read as
+ * NULL.
  */
-void db_reply_error(struct request *req, enum db_result r, const PGresult *res);
-
-/*
- * db_exec for handlers: the result (the caller clears it), or NULL after the
- * error has been replied.
- */
-PGresult *db_query_or_reply(struct request *req, struct db_stmt *st, const char *const *params);
-
-/*
- * The SQL functions of a write answer with a status word ("ok", "no_room",
- * "duplicate", ...). A handler lists the words that are refusals with their
- * HTTP answer; the list ends with { NULL }.
- */
-struct db_status_reply {
-	const char *status;
-	int http_status;
-	const char *message;
-};
-
-/*
- * 0 when status is "ok" or "unchanged"; otherwise replies as the table says
- * (500 for a word it does not list) and returns -1.
- */
-int db_status_or_reply(struct request *req, const char *status, const struct db_status_reply *table);
+int db_is_null(const PGresult *res, int row, const char *name);
+/* The text of a column; "" for NULL. */
+const char *db_text(const PGresult *res, int row, const char *name);
+/* The text of a column, or NULL for SQL NULL. */
+const char *db_text_or_null(const PGresult *res, int row, const char *name);
+/* An integer column; 0 for NULL. */
+long long db_long(const PGresult *res, int row, const char *name);
+/* A boolean column: 1 for true; 0 for false or NULL. */
+int db_bool(const PGresult *res, int row, const char *name);
 
 #endif

@@ -3,6 +3,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -50,8 +51,8 @@ static int album_body_or_reply(struct request *req, const char **name, char year
 {
 	int64_t y;
 
-	if (json_string_or_reply(req, req->json, "name", 1, 200, name) != 0 ||
-	    json_int_or_reply(req, req->json, "year", YEAR_MIN, YEAR_MAX, &y) != 0)
+	if (field_string_or_reply(req, req->json, "name", 1, 200, name) != 0 ||
+	    field_int_or_reply(req, req->json, "year", YEAR_MIN, YEAR_MAX, &y) != 0)
 		return -1;
 	snprintf(year, 16, "%lld", (long long)y);
 	return 0;
@@ -71,7 +72,7 @@ void albums_create(struct request *req)
 	const char *params[] = { id, name, year, catalog_creator(req) };
 	r = db_exec(&album_insert, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else {
 		struct json_object *data = json_object_new_object();
 
@@ -103,7 +104,7 @@ void albums_get(struct request *req)
 
 	r = db_exec(&album_with_songs, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -146,7 +147,7 @@ void albums_update(struct request *req)
 	const char *params[] = { req->params[0], name, year };
 	r = db_exec(&album_update, params, &res);
 	if (r != DB_OK)
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	else if (PQntuples(res) == 0)
 		reply_error(req, 404, "album not found");
 	else
@@ -165,7 +166,7 @@ void albums_delete(struct request *req)
 		return;
 	r = db_exec(&album_delete, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (PQntuples(res) == 0) {
 		reply_error(req, 404, "album not found");
 	} else {
@@ -177,11 +178,13 @@ void albums_delete(struct request *req)
 	PQclear(res);
 }
 
-static const struct db_status_reply like_refusals[] = {
+/* album_like_change(): like answers 201, unlike 200 */
+const struct status_word album_like_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_album", 404, "album not found" },
 	{ "duplicate", 400, "you already like this album" },
 	{ "absent", 404, "you do not like this album" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
 static void like_change(struct request *req, const char *action)
@@ -197,10 +200,10 @@ static void like_change(struct request *req, const char *action)
 	}
 	r = db_exec(&album_like_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), like_refusals) == 0) {
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), album_like_statuses) != NULL) {
 		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
 				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
 		reply_message(req, like ? 201 : 200, like ? "album liked" : "album unliked", NULL);
@@ -241,7 +244,7 @@ void album_likes_get(struct request *req)
 	const char *params[] = { req->params[0] };
 	r = db_exec(&album_likes_count, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -383,7 +386,7 @@ void albums_cover_upload(struct request *req)
 	if (r != DB_OK || PQntuples(res) == 0) {
 		storage_delete("covers", name);
 		if (r != DB_OK)
-			db_reply_error(req, r, res);
+			reply_db_error(req, r, res);
 		else
 			reply_error(req, 404, "album not found");
 		goto out;
@@ -406,7 +409,7 @@ DB_STMT(albums_list_stmt, 0, "SELECT id, name, year, cover FROM albums ORDER BY 
 /* GET /albums -> {albums: [{id, name, year, coverUrl}]}: for browsing; OpenMusic has no list */
 void albums_list(struct request *req)
 {
-	PGresult *res = db_query_or_reply(req, &albums_list_stmt, NULL);
+	PGresult *res = query_or_reply(req, &albums_list_stmt, NULL);
 
 	if (res == NULL)
 		return;

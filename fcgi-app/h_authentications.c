@@ -1,6 +1,7 @@
 /* h_authentications.c: log in, refresh an access token, log out */
 #include "auth.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "jsonutil.h"
 #include "ratelimit.h"
@@ -34,8 +35,8 @@ void authentications_login(struct request *req)
 	char *access = NULL, *refresh = NULL;
 	int slot;
 
-	if (json_string_or_reply(req, req->json, "username", 1, 200, &username) != 0 ||
-	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
+	if (field_string_or_reply(req, req->json, "username", 1, 200, &username) != 0 ||
+	    field_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
 	    ratelimit_hit_or_reply(req, RATE_LOGIN_NAME, username) != 0)
 		return;
 	/* Guessing one account from many addresses is limited by its name too. */
@@ -47,7 +48,7 @@ void authentications_login(struct request *req)
 	const char *params[] = { username };
 	r = db_exec(&user_by_username, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -74,7 +75,7 @@ void authentications_login(struct request *req)
 	const char *ins_params[] = { refresh, user_id };
 	r = db_exec(&refresh_insert, ins_params, &ins);
 	if (r != DB_OK) {
-		db_reply_error(req, r, ins);
+		reply_db_error(req, r, ins);
 		goto out;
 	}
 	struct json_object *data = json_object_new_object();
@@ -95,7 +96,7 @@ static const char *refresh_token_or_reply(struct request *req)
 	const char *token;
 	char user_id[64];
 
-	if (json_string_or_reply(req, req->json, "refreshToken", 1, 4096, &token) != 0)
+	if (field_string_or_reply(req, req->json, "refreshToken", 1, 4096, &token) != 0)
 		return NULL;
 	if (auth_verify_refresh_token(token, user_id, sizeof user_id) != 0) {
 		reply_error(req, 400, "refresh token is invalid");
@@ -117,7 +118,7 @@ void authentications_refresh(struct request *req)
 	const char *params[] = { token };
 	r = db_exec(&refresh_lookup, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -149,7 +150,7 @@ void authentications_logout(struct request *req)
 	const char *params[] = { token };
 	r = db_exec(&refresh_delete, params, &res);
 	if (r != DB_OK)
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	else if (PQntuples(res) == 0)
 		reply_error(req, 400, "refresh token is not valid any more");
 	else

@@ -1,6 +1,7 @@
 /* h_collaborations.c: who else may edit a playlist (the owner decides) */
 #include "cache.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -12,13 +13,15 @@
 DB_STMT(collaboration_change_stmt, 5,
 	"SELECT status, collaboration_id, version FROM collaboration_change($1, $2, $3, $4, $5)");
 
-static const struct db_status_reply refusals[] = {
+/* collaboration_change(): add answers 201, remove 200 */
+const struct status_word collaboration_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_playlist", 404, "playlist not found" },
 	{ "forbidden", 403, "only the playlist's owner manages its collaborators" },
 	{ "no_user", 404, "user not found" },
 	{ "duplicate", 400, "that user already collaborates on the playlist" },
 	{ "absent", 404, "that user does not collaborate on the playlist" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
 static void change(struct request *req, const char *action)
@@ -33,17 +36,17 @@ static void change(struct request *req, const char *action)
 		reply_error(req, 401, "collaborations need a registered user's access token");
 		return;
 	}
-	if (json_string_or_reply(req, req->json, "playlistId", 1, 100, &playlist_id) != 0 ||
-	    json_string_or_reply(req, req->json, "userId", 1, 100, &user_id) != 0)
+	if (field_string_or_reply(req, req->json, "playlistId", 1, 100, &playlist_id) != 0 ||
+	    field_string_or_reply(req, req->json, "userId", 1, 100, &user_id) != 0)
 		return;
 	ids_random("collab", id, sizeof id);
 	const char *params[] = { playlist_id, req->who.id, user_id, id, action };
 	r = db_exec(&collaboration_change_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), refusals) == 0) {
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), collaboration_statuses) != NULL) {
 		/* The cached playlist carries who may read it: that changed. */
 		cache_invalidate(req_printf(req, "playlist:%s", playlist_id),
 				 strtoll(PQgetvalue(res, 0, 2), NULL, 10));

@@ -1,5 +1,6 @@
 /* h_exports.c: playlist exports by email: record a durable job, show its state */
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -16,10 +17,12 @@ DB_STMT(export_job_stmt, 2,
 	"       iso_time(sent_at), owner_id = $2"
 	"  FROM export_jobs WHERE id = $1");
 
-static const struct db_status_reply export_refusals[] = {
+/* export_request() */
+const struct status_word export_request_statuses[] = {
+	{ "ok", 201, NULL },
 	{ "no_playlist", 404, "playlist not found" },
 	{ "forbidden", 403, "only the playlist's owner may export it" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
 /*
@@ -52,7 +55,7 @@ void exports_create(struct request *req)
 		reply_error(req, 401, "exports need a registered user's access token");
 		return;
 	}
-	if (json_string_or_reply(req, req->json, "targetEmail", 3, 254, &email) != 0)
+	if (field_string_or_reply(req, req->json, "targetEmail", 3, 254, &email) != 0)
 		return;
 	if (!email_ok(email)) {
 		reply_error(req, 400, "\"targetEmail\" must be an email address");
@@ -62,8 +65,8 @@ void exports_create(struct request *req)
 	const char *params[] = { id, req->params[0], req->who.id, email };
 	r = db_exec(&export_request_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
-	} else if (db_status_or_reply(req, PQgetvalue(res, 0, 0), export_refusals) == 0) {
+		reply_db_error(req, r, res);
+	} else if (status_or_reply(req, PQgetvalue(res, 0, 0), export_request_statuses) != NULL) {
 		struct json_object *data = json_object_new_object();
 
 		json_object_object_add(data, "jobId", json_object_new_string(id));
@@ -85,7 +88,7 @@ void exports_get(struct request *req)
 	const char *params[] = { req->params[0], req->who.id };
 	r = db_exec(&export_job_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (PQntuples(res) == 0) {
 		reply_error(req, 404, "export job not found");
 	} else if (PQgetvalue(res, 0, 8)[0] != 't') {

@@ -1,6 +1,7 @@
 /* h_guests.c: guest identities, the voters who never registered */
 #include "auth.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -20,13 +21,13 @@ void guests_create(struct request *req)
 	char *token = NULL;
 	struct json_object *data;
 
-	if (json_string_or_reply(req, req->json, "name", 1, 40, &name) != 0)
+	if (field_string_or_reply(req, req->json, "name", 1, 40, &name) != 0)
 		return;
 	ids_random("guest", id, sizeof id);
 	const char *params[] = { id, name };
 	r = db_exec(&guest_insert, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	token = auth_guest_token(id, name);

@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -33,6 +34,14 @@ DB_STMT(me_queue_tracks, 1,
 DB_STMT(me_queue_store, 4,
 	"SELECT status, revision, bad_id FROM user_queue_put($1, $2::bigint, $3::jsonb, $4::jsonb)");
 
+/* user_queue_put(): every word is the handler's to answer (no_song names the id, conflict retries) */
+const struct status_word user_queue_put_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "no_song", 400, NULL },
+	{ "conflict", 409, NULL },
+	STATUS_END,
+};
+
 DB_STMT(me_prefs_load, 1, "SELECT preferences::text FROM user_preferences WHERE user_id = $1");
 
 DB_STMT(me_prefs_store, 2,
@@ -53,7 +62,7 @@ static const char *json_text(struct json_object *o)
 static int load_or_reply(struct request *req, struct uq_state *st, long long *revision)
 {
 	const char *params[] = { req->who.id };
-	PGresult *res = db_query_or_reply(req, &me_queue_load, params);
+	PGresult *res = query_or_reply(req, &me_queue_load, params);
 	struct json_object *obj;
 	const char *why;
 	int rc = -1;
@@ -94,7 +103,7 @@ static const char *answer_or_reply(struct request *req, const struct uq_state *s
 {
 	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data, *songs;
 	const char *params[] = { json_text(ids) }, *text;
-	PGresult *res = db_query_or_reply(req, &me_queue_tracks, params);
+	PGresult *res = query_or_reply(req, &me_queue_tracks, params);
 
 	json_object_put(ids);
 	if (res == NULL)
@@ -330,7 +339,7 @@ static void queue_write(struct request *req, const char *type, const char *field
 		snprintf(rev_text, sizeof rev_text, "%lld", revision);
 		state = uq_to_json(&st);
 		const char *params[] = { req->who.id, rev_text, json_text(state), check_text };
-		res = db_query_or_reply(req, &me_queue_store, params);
+		res = query_or_reply(req, &me_queue_store, params);
 		if (res == NULL) {
 			json_object_put(state);
 			return;
@@ -341,6 +350,10 @@ static void queue_write(struct request *req, const char *type, const char *field
 		long long stored = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 
 		PQclear(res);
+		if (status_or_reply(req, status, user_queue_put_statuses) == NULL) {
+			json_object_put(state);
+			return;
+		}
 		if (strcmp(status, "ok") == 0) {
 			committed(req, type, &st, stored, state);
 			return;
@@ -348,11 +361,6 @@ static void queue_write(struct request *req, const char *type, const char *field
 		json_object_put(state);
 		if (strcmp(status, "no_song") == 0) {
 			reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", field, bad_id);
-			return;
-		}
-		if (strcmp(status, "conflict") != 0) {
-			log_error("unexpected status \"%s\" from user_queue_put", status);
-			reply_error(req, 500, "internal error");
 			return;
 		}
 		if (expected >= 0) {
@@ -408,7 +416,7 @@ void me_queue_patch(struct request *req)
 			return;
 		}
 	}
-	if (json_string_or_reply(req, req->json, "repeatMode", 1, 8, &mode) != 0)
+	if (field_string_or_reply(req, req->json, "repeatMode", 1, 8, &mode) != 0)
 		return;
 	if ((r = uq_repeat_parse(mode)) < 0) {
 		reply_error(req, 400, "\"repeatMode\" must be \"none\", \"one\" or \"all\"");
@@ -460,7 +468,7 @@ void me_queue_add(struct request *req)
 		}
 		a.ids[i] = json_object_get_string(v);
 	}
-	if (json_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
+	if (field_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
 		return;
 	if (position != NULL && strcmp(position, "end") != 0 && strcmp(position, "next") != 0) {
 		reply_error(req, 400, "\"position\" must be \"end\" or \"next\"");
@@ -480,7 +488,7 @@ void me_queue_play_now(struct request *req)
 {
 	const char *id;
 
-	if (json_string_or_reply(req, req->json, "songId", 1, 100, &id) != 0)
+	if (field_string_or_reply(req, req->json, "songId", 1, 100, &id) != 0)
 		return;
 	queue_write(req, "play_now", "songId", apply_play_now, id, (struct new_ids){ &id, 1 }, 0);
 }
@@ -576,8 +584,8 @@ void me_queue_move(struct request *req)
 {
 	int64_t ft[2];
 
-	if (json_int_or_reply(req, req->json, "from", 0, INT_MAX, &ft[0]) != 0 ||
-	    json_int_or_reply(req, req->json, "to", 0, INT_MAX, &ft[1]) != 0)
+	if (field_int_or_reply(req, req->json, "from", 0, INT_MAX, &ft[0]) != 0 ||
+	    field_int_or_reply(req, req->json, "to", 0, INT_MAX, &ft[1]) != 0)
 		return;
 	queue_write(req, "moved", "trackIds", apply_move, ft, NO_NEW_IDS, 0);
 }
@@ -631,7 +639,7 @@ static const char *const pref_keys[] = { "autoPlay", "showRemoteChanges", NULL }
 void me_preferences_get(struct request *req)
 {
 	const char *params[] = { req->who.id };
-	PGresult *res = db_query_or_reply(req, &me_prefs_load, params);
+	PGresult *res = query_or_reply(req, &me_prefs_load, params);
 	struct json_object *stored = NULL, *data = json_object_new_object(), *v;
 
 	if (res == NULL) {
@@ -678,7 +686,7 @@ void me_preferences_put(struct request *req)
 			!json_object_object_get_ex(req->json, pref_keys[i], &v) || json_object_get_boolean(v)));
 	params[0] = req->who.id;
 	params[1] = json_text(prefs);
-	if ((res = db_query_or_reply(req, &me_prefs_store, params)) == NULL)
+	if ((res = query_or_reply(req, &me_prefs_store, params)) == NULL)
 		goto out;
 	PQclear(res);
 	reply_data(req, 200, json_object_get(prefs));

@@ -1,6 +1,7 @@
 /* h_playlists.c: private playlists, their songs and their activity log */
 #include "cache.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -66,13 +67,13 @@ void playlists_create(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (user_or_reply(req) != 0 || json_string_or_reply(req, req->json, "name", 1, 200, &name) != 0)
+	if (user_or_reply(req) != 0 || field_string_or_reply(req, req->json, "name", 1, 200, &name) != 0)
 		return;
 	ids_random("playlist", id, sizeof id);
 	const char *params[] = { id, name, req->who.id };
 	r = db_exec(&playlist_insert, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else {
 		struct json_object *data = json_object_new_object();
 
@@ -93,7 +94,7 @@ void playlists_list(struct request *req)
 	const char *params[] = { req->who.id };
 	r = db_exec(&playlists_of_user, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else {
 		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
 
@@ -136,7 +137,7 @@ void playlists_delete(struct request *req)
 	const char *params[] = { req->params[0], req->who.id };
 	r = db_exec(&playlist_delete, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (access_or_reply(req, PQgetvalue(res, 0, 0), 1) == 0) {
 		cache_invalidate(req_printf(req, "playlist:%s", req->params[0]),
 				 strtoll(PQgetvalue(res, 0, 1), NULL, 10) + 1);
@@ -199,7 +200,7 @@ void playlist_songs_list(struct request *req)
 	const char *params[] = { req->params[0] };
 	r = db_exec(&playlist_with_songs, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -239,13 +240,15 @@ out:
 	PQclear(res);
 }
 
-static const struct db_status_reply song_refusals[] = {
+/* playlist_song_change(): add answers 201, remove 200 */
+const struct status_word playlist_song_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_playlist", 404, "playlist not found" },
 	{ "forbidden", 403, "you may not access this playlist" },
 	{ "no_song", 404, "song not found" },
 	{ "duplicate", 400, "the song is already in the playlist" },
 	{ "absent", 404, "the song is not in the playlist" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
 static void song_change(struct request *req, const char *action)
@@ -256,15 +259,15 @@ static void song_change(struct request *req, const char *action)
 	int add = strcmp(action, "add") == 0;
 
 	if (user_or_reply(req) != 0 ||
-	    json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
+	    field_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
 		return;
 	const char *params[] = { req->params[0], song_id, req->who.id, action };
 	r = db_exec(&playlist_song_change_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), song_refusals) == 0) {
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), playlist_song_statuses) != NULL) {
 		cache_invalidate(req_printf(req, "playlist:%s", req->params[0]),
 				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
 		reply_message(req, add ? 201 : 200,
@@ -297,14 +300,14 @@ void playlist_activities_list(struct request *req)
 	const char *params[] = { req->params[0], req->who.id };
 	r = db_exec(&playlist_access_stmt, params, &acc);
 	if (r != DB_OK) {
-		db_reply_error(req, r, acc);
+		reply_db_error(req, r, acc);
 		goto out;
 	}
 	if (access_or_reply(req, PQgetvalue(acc, 0, 0), 0) != 0)
 		goto out;
 	r = db_exec(&playlist_activities, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	struct json_object *list = json_object_new_array(), *data = json_object_new_object();

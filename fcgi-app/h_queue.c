@@ -1,6 +1,7 @@
 /* h_queue.c: a room's queue: snapshot, add, vote, remove, advance, vote-to-skip */
 #include "cache.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -46,41 +47,62 @@ DB_STMT(room_skip_stmt, 5,
 	"SELECT status, revision, votes, needed, ended_id, next_id, played_member, played_count"
 	"  FROM room_skip($1, $2::bigint, $3, $4, $5::integer)");
 
-static const struct db_status_reply add_refusals[] = {
+/* queue_add(): "voted" is an add of a song already waiting, which became an upvote */
+const struct status_word queue_add_statuses[] = {
+	{ "ok", 201, NULL },
+	{ "voted", 200, NULL },
+	{ "unchanged", 200, NULL },
 	{ "no_room", 404, "room not found" },
 	{ "banned", 403, "you are banned from this room" },
 	{ "no_song", 404, "song not found" },
 	{ "too_long", 403, "the song is longer than this room's maximum song duration" },
 	{ "member_cap", 403, "you already have as many songs waiting as this room allows per member" },
 	{ "queue_full", 403, "the queue is full: this room's maximum queue length is reached" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
-static const struct db_status_reply vote_refusals[] = {
+/* queue_vote(): "removed" is a vote that took the entry under the room's threshold */
+const struct status_word queue_vote_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "removed", 200, NULL },
+	{ "unchanged", 200, NULL },
 	{ "no_room", 404, "room not found" },
 	{ "banned", 403, "you are banned from this room" },
 	{ "voting_off", 403, "voting is off in this room" },
 	{ "down_off", 403, "this room takes up votes only" },
 	{ "no_entry", 404, "queue entry not found" },
 	{ "not_waiting", 409, "that entry is no longer waiting in the queue" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
-static const struct db_status_reply remove_refusals[] = {
+/* queue_remove() */
+const struct status_word queue_remove_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_room", 404, "room not found" },
 	{ "no_entry", 404, "queue entry not found" },
 	{ "forbidden", 403, "only a host, a co-host or the member who added it may remove an entry" },
 	{ "not_waiting", 409, "that entry is no longer waiting in the queue" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
-static const struct db_status_reply advance_refusals[] = {
+/* room_advance() */
+const struct status_word room_advance_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_room", 404, "room not found" },
 	{ "forbidden", 403, "only the room's host or a co-host may advance the queue" },
 	{ "conflict", 409, "currentEntryId is not what is playing any more: nothing moved" },
+	STATUS_END,
+};
+
+/* room_skip(): "ok" is a vote counted, "skipped" the vote that moved the queue on */
+const struct status_word room_skip_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "skipped", 200, NULL },
+	{ "unchanged", 200, NULL },
+	{ "no_room", 404, "room not found" },
 	{ "banned", 403, "you are banned from this room" },
 	{ "not_playing", 409, "that entry is not playing any more" },
-	{ NULL, 0, NULL },
+	STATUS_END,
 };
 
 static void reply_snapshot(struct request *req, const char *text, long long revision, const char *source)
@@ -122,7 +144,7 @@ void queue_get(struct request *req)
 	const char *params[] = { code };
 	r = db_exec(&queue_snapshot, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -193,23 +215,23 @@ static const char *song_of_body_or_reply(struct request *req)
 	PGresult *res;
 
 	if (!json_object_object_get_ex(req->json, "youtubeId", NULL)) {
-		if (json_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
+		if (field_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
 			return NULL;
 		return song_id;
 	}
-	if (json_string_or_reply(req, req->json, "youtubeId", 1, 11, &video) != 0 ||
-	    json_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
-	    json_opt_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
-	    json_opt_int_or_reply(req, req->json, "duration", 0, 86400, &duration, &has_duration) != 0)
+	if (field_string_or_reply(req, req->json, "youtubeId", 1, 11, &video) != 0 ||
+	    field_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
+	    field_opt_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
+	    field_opt_int_or_reply(req, req->json, "duration", 0, 86400, &duration, &has_duration) != 0)
 		return NULL;
-	if (!youtube_id_valid(video)) {
+	if (!ids_youtube_valid(video)) {
 		reply_error(req, 400, "youtubeId must be an 11-character YouTube video id");
 		return NULL;
 	}
 	snprintf(duration_text, sizeof duration_text, "%lld", (long long)duration);
 	ids_random("song", id, sizeof id);
 	const char *params[] = { id, title, performer ? performer : "YouTube", has_duration ? duration_text : NULL, video };
-	if ((res = db_query_or_reply(req, &youtube_song_upsert, params)) == NULL)
+	if ((res = query_or_reply(req, &youtube_song_upsert, params)) == NULL)
 		return NULL;
 	song_id = req_strdup(req, PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -232,12 +254,12 @@ void queue_add(struct request *req)
 	const char *params[] = { code, song_id, req->who.id, room_member_name(req) };
 	r = db_exec(&queue_add_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	/* "voted" is a success: checked first, so no refusal is replied (or logged) for it. */
-	if (strcmp(status, "voted") != 0 && db_status_or_reply(req, status, add_refusals) != 0)
+	const struct status_word *outcome = status_or_reply(req, status, queue_add_statuses);
+	if (outcome == NULL)
 		goto out;
 	const char *entry_id = PQgetvalue(res, 0, 1);
 	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
@@ -259,7 +281,7 @@ void queue_add(struct request *req)
 	json_object_object_add(data, "revision", json_object_new_int64(revision));
 	/* "added": a new entry; "voted": the song was waiting, the add became an upvote. */
 	json_object_object_add(data, "result", json_object_new_string(added ? "added" : voted ? "voted" : "unchanged"));
-	reply_data(req, added ? 201 : 200, data);
+	reply_data(req, outcome->http_status, data);
 out:
 	PQclear(res);
 }
@@ -274,19 +296,19 @@ void queue_vote(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (entry_id == NULL || json_int_or_reply(req, req->json, "value", -1, 1, &value) != 0)
+	if (entry_id == NULL || field_int_or_reply(req, req->json, "value", -1, 1, &value) != 0)
 		return;
 	snprintf(value_text, sizeof value_text, "%d", (int)value);
 	const char *params[] = { code, entry_id, req->who.id, room_member_name(req), value_text };
 	r = db_exec(&queue_vote_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	int removed = strcmp(status, "removed") == 0;
-	if (!removed && db_status_or_reply(req, status, vote_refusals) != 0)
+	if (status_or_reply(req, status, queue_vote_statuses) == NULL)
 		goto out;
+	int removed = strcmp(status, "removed") == 0;
 	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	long long score = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	long long entry = strtoll(entry_id, NULL, 10);
@@ -325,10 +347,10 @@ void queue_remove(struct request *req)
 	const char *params[] = { code, entry_id, req->who.id };
 	r = db_exec(&queue_remove_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), remove_refusals) != 0)
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), queue_remove_statuses) == NULL)
 		goto out;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	struct json_object *msg = json_object_new_object(), *data = json_object_new_object();
@@ -382,16 +404,16 @@ void queue_advance(struct request *req)
 		reply_error(req, 400, "\"currentEntryId\" is required: the entry playing now, or null");
 		return;
 	}
-	if (v != NULL && json_int_or_reply(req, req->json, "currentEntryId", 1, INT64_MAX, &current) != 0)
+	if (v != NULL && field_int_or_reply(req, req->json, "currentEntryId", 1, INT64_MAX, &current) != 0)
 		return;
 	snprintf(current_text, sizeof current_text, "%lld", (long long)current);
 	const char *params[] = { code, v != NULL ? current_text : NULL, req->who.id };
 	r = db_exec(&room_advance_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), advance_refusals) != 0)
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), room_advance_statuses) == NULL)
 		goto out;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	struct json_object *data = json_object_new_object();
@@ -411,20 +433,20 @@ void queue_skip(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (code == NULL || json_int_or_reply(req, req->json, "entryId", 1, INT64_MAX, &entry) != 0)
+	if (code == NULL || field_int_or_reply(req, req->json, "entryId", 1, INT64_MAX, &entry) != 0)
 		return;
 	snprintf(entry_text, sizeof entry_text, "%lld", (long long)entry);
 	snprintf(listeners, sizeof listeners, "%d", room_listeners(code));
 	const char *params[] = { code, entry_text, req->who.id, room_member_name(req), listeners };
 	r = db_exec(&room_skip_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	int skipped = strcmp(status, "skipped") == 0;
-	if (!skipped && db_status_or_reply(req, status, advance_refusals) != 0)
+	if (status_or_reply(req, status, room_skip_statuses) == NULL)
 		goto out;
+	int skipped = strcmp(status, "skipped") == 0;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	int votes = atoi(PQgetvalue(res, 0, 2)), needed = atoi(PQgetvalue(res, 0, 3));
 	struct json_object *data = json_object_new_object();

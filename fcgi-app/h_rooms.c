@@ -1,6 +1,7 @@
 /* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history */
 #include "config.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -66,7 +67,7 @@ void rooms_create(struct request *req)
 	enum db_result r = DB_FAILED;
 	struct json_object *data, *room, *host;
 
-	if (json_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
+	if (field_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
 		return;
 	ids_random("room", id, sizeof id);
 	/* 31^6 codes: a collision is rare, and a new code settles it. */
@@ -79,7 +80,7 @@ void rooms_create(struct request *req)
 			break;
 	}
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		PQclear(res);
 		return;
 	}
@@ -111,7 +112,7 @@ void rooms_get(struct request *req)
 	const char *params[] = { code };
 	r = db_exec(&room_by_code, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -159,7 +160,7 @@ static int patch_int(struct request *req, struct json_object *patch, const char 
 		json_object_object_add(patch, key, NULL);
 		return 0;
 	}
-	if (json_opt_int_or_reply(req, req->json, key, min, max, &n, &present) != 0)
+	if (field_opt_int_or_reply(req, req->json, key, min, max, &n, &present) != 0)
 		return -1;
 	json_object_object_add(patch, key, json_object_new_int64(n));
 	return 0;
@@ -171,7 +172,7 @@ static int patch_word(struct request *req, struct json_object *patch, const char
 {
 	const char *s;
 
-	if (json_opt_string_or_reply(req, req->json, key, 1, 32, &s) != 0)
+	if (field_opt_string_or_reply(req, req->json, key, 1, 32, &s) != 0)
 		return -1;
 	if (s == NULL)
 		return 0;
@@ -187,14 +188,38 @@ static int patch_word(struct request *req, struct json_object *patch, const char
 static const char *const voting_modes[] = { "updown", "up", "off", NULL };
 static const char *const tie_rules[] = { "arrival", "fairness", NULL };
 
-static const struct db_status_reply host_refusals[] = {
+/* room_settings() */
+const struct status_word room_settings_statuses[] = {
+	{ "ok", 200, NULL },
 	{ "no_room", 404, "room not found" },
 	{ "forbidden", 403, "only the room's host or a co-host may do this" },
 	{ "no_playlist", 404, "fallback playlist not found" },
 	{ "playlist_forbidden", 403, "the fallback playlist must be one you can read" },
+	STATUS_END,
+};
+
+#define PROTECTED_MEMBER "the host cannot be banned or demoted, and a banned member cannot be a co-host"
+
+/* room_cohost() */
+const struct status_word room_cohost_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "unchanged", 200, NULL },
+	{ "no_room", 404, "room not found" },
+	{ "forbidden", 403, "only the room's host names co-hosts" },
 	{ "no_member", 404, "that member has not joined this room" },
-	{ "protected", 403, "the host cannot be banned or demoted, and a banned member cannot be a co-host" },
-	{ NULL, 0, NULL },
+	{ "protected", 403, PROTECTED_MEMBER },
+	STATUS_END,
+};
+
+/* room_ban() */
+const struct status_word room_ban_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "unchanged", 200, NULL },
+	{ "no_room", 404, "room not found" },
+	{ "forbidden", 403, "only the room's host or a co-host may do this" },
+	{ "no_member", 404, "that member has not joined this room" },
+	{ "protected", 403, PROTECTED_MEMBER },
+	STATUS_END,
 };
 
 /* PATCH /rooms/{code} {name?, votingMode?, autoRemoveThreshold?, memberCap?, ...} -> 200 {settings} */
@@ -224,7 +249,7 @@ void rooms_update(struct request *req)
 		reply_error(req, 400, "the body names no setting to change");
 		goto out;
 	}
-	if (json_opt_string_or_reply(req, req->json, "name", 1, 80, &s) != 0)
+	if (field_opt_string_or_reply(req, req->json, "name", 1, 80, &s) != 0)
 		goto out;
 	if (s != NULL)
 		json_object_object_add(patch, "name", json_object_new_string(s));
@@ -246,16 +271,16 @@ void rooms_update(struct request *req)
 	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
 	r = db_exec(&room_settings_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
-	if (db_status_or_reply(req, PQgetvalue(res, 0, 0), host_refusals) != 0)
+	if (status_or_reply(req, PQgetvalue(res, 0, 0), room_settings_statuses) == NULL)
 		goto out;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	const char *p2[] = { code };
 	r = db_exec(&room_settings_of, p2, &now);
 	if (r != DB_OK || PQntuples(now) == 0) {
-		db_reply_error(req, r, now);
+		reply_db_error(req, r, now);
 		goto out;
 	}
 	struct json_object *msg = json_object_new_object(), *data = json_object_new_object();
@@ -283,15 +308,11 @@ static void cohost_change(struct request *req, const char *member, int cohost)
 	const char *params[] = { code, req->who.id, member, cohost ? "true" : "false" };
 	r = db_exec(&room_cohost_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "forbidden") == 0) {
-		reply_error(req, 403, "only the room's host names co-hosts");
-		goto out;
-	}
-	if (db_status_or_reply(req, status, host_refusals) != 0)
+	if (status_or_reply(req, status, room_cohost_statuses) == NULL)
 		goto out;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	if (strcmp(status, "ok") == 0) {
@@ -310,7 +331,7 @@ void rooms_cohost_add(struct request *req)
 {
 	const char *member;
 
-	if (json_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
+	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
 		cohost_change(req, member, 1);
 }
 
@@ -341,11 +362,11 @@ static void ban_change(struct request *req, const char *member, int ban)
 	const char *params[] = { code, req->who.id, member, ban ? "true" : "false" };
 	r = db_exec(&room_ban_stmt, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		goto out;
 	}
 	const char *status = PQgetvalue(res, 0, 0);
-	if (db_status_or_reply(req, status, host_refusals) != 0)
+	if (status_or_reply(req, status, room_ban_statuses) == NULL)
 		goto out;
 	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	struct json_object *data = json_object_new_object();
@@ -382,7 +403,7 @@ void rooms_ban_add(struct request *req)
 {
 	const char *member;
 
-	if (json_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
+	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
 		ban_change(req, member, 1);
 }
 
@@ -401,7 +422,7 @@ void rooms_members(struct request *req)
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	if ((res = db_query_or_reply(req, &room_members_stmt, params)) == NULL)
+	if ((res = query_or_reply(req, &room_members_stmt, params)) == NULL)
 		return;
 	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "room not found"); /* every room has its host as a member */
@@ -432,7 +453,7 @@ void rooms_history(struct request *req)
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	if ((res = db_query_or_reply(req, &room_history_stmt, params)) == NULL)
+	if ((res = query_or_reply(req, &room_history_stmt, params)) == NULL)
 		return;
 	if (PQgetvalue(res, 0, 0)[0] != 't') {
 		reply_error(req, 404, "room not found");
@@ -478,7 +499,7 @@ void rooms_me(struct request *req)
 	if (code == NULL)
 		return;
 	const char *params[] = { code, req->who.id };
-	if ((res = db_query_or_reply(req, &room_me_stmt, params)) == NULL)
+	if ((res = query_or_reply(req, &room_me_stmt, params)) == NULL)
 		return;
 	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "room not found");
@@ -519,7 +540,7 @@ void rooms_qr(struct request *req)
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	if ((res = db_query_or_reply(req, &room_exists_stmt, params)) == NULL)
+	if ((res = query_or_reply(req, &room_exists_stmt, params)) == NULL)
 		return;
 	int found = PQntuples(res) > 0;
 	PQclear(res);

@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -28,7 +29,7 @@ void songs_search(struct request *req)
 	struct json_object *songs, *data;
 
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 		PQclear(res);
 		return;
 	}
@@ -70,6 +71,14 @@ DB_STMT(song_update, 7,
 
 DB_STMT(song_delete_stmt, 1, "SELECT status, key, version FROM song_delete($1)");
 
+/* song_delete() */
+const struct status_word song_delete_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "no_song", 404, "song not found" },
+	{ "playing", 409, "the song is playing in a room: it can be deleted once it has finished" },
+	STATUS_END,
+};
+
 /* Validated song body of POST and PUT, as statement text parameters 2..7. */
 static int song_body_or_reply(struct request *req, const char *params[7], char year[16], char duration[16])
 {
@@ -77,12 +86,12 @@ static int song_body_or_reply(struct request *req, const char *params[7], char y
 	int64_t y, d;
 	int has_duration;
 
-	if (json_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
-	    json_int_or_reply(req, req->json, "year", 0, 9999, &y) != 0 ||
-	    json_string_or_reply(req, req->json, "genre", 1, 100, &genre) != 0 ||
-	    json_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
-	    json_opt_int_or_reply(req, req->json, "duration", 0, 86400, &d, &has_duration) != 0 ||
-	    json_opt_string_or_reply(req, req->json, "albumId", 1, 100, &album_id) != 0)
+	if (field_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
+	    field_int_or_reply(req, req->json, "year", 0, 9999, &y) != 0 ||
+	    field_string_or_reply(req, req->json, "genre", 1, 100, &genre) != 0 ||
+	    field_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
+	    field_opt_int_or_reply(req, req->json, "duration", 0, 86400, &d, &has_duration) != 0 ||
+	    field_opt_string_or_reply(req, req->json, "albumId", 1, 100, &album_id) != 0)
 		return -1;
 	snprintf(year, 16, "%lld", (long long)y);
 	snprintf(duration, 16, "%lld", (long long)d);
@@ -113,7 +122,7 @@ void songs_create(struct request *req)
 	params[7] = catalog_creator(req);
 	r = db_exec(&song_insert, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (PQntuples(res) == 0) {
 		reply_error(req, 404, "album not found");
 	} else {
@@ -133,7 +142,7 @@ void songs_get(struct request *req)
 	enum db_result r = db_exec(&song_by_id, params, &res);
 
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (PQntuples(res) == 0) {
 		reply_error(req, 404, "song not found");
 	} else {
@@ -209,7 +218,7 @@ void songs_update(struct request *req)
 	params[0] = req->params[0];
 	r = db_exec(&song_update, params, &res);
 	if (r != DB_OK) {
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
 		reply_error(req, 404, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? "album not found"
 									       : "song not found");
@@ -234,18 +243,12 @@ void songs_delete(struct request *req)
 	const char *status;
 
 	if (catalog_may_change_or_reply(req, "song", req->params[0]) != 0 ||
-	    (res = db_query_or_reply(req, &song_delete_stmt, params)) == NULL)
+	    (res = query_or_reply(req, &song_delete_stmt, params)) == NULL)
 		return;
 	status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "no_song") == 0) {
-		reply_error(req, 404, "song not found");
-	} else if (strcmp(status, "playing") == 0) {
-		reply_error(req, 409, "the song is playing in a room: it can be deleted once it has finished");
-	} else if (strcmp(status, "ok") == 0) {
+	if (status_or_reply(req, status, song_delete_statuses) != NULL) {
 		song_touched(res, 1, req->params[0], NULL);
 		reply_message(req, 200, "song deleted", NULL);
-	} else {
-		reply_error(req, 500, "internal error");
 	}
 	PQclear(res);
 }

@@ -1,6 +1,7 @@
 /* h_users.c: registered users */
 #include "auth.h"
 #include "db.h"
+#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -23,9 +24,9 @@ void users_create(struct request *req)
 	PGresult *res = NULL;
 	enum db_result r;
 
-	if (json_string_or_reply(req, req->json, "username", 1, 50, &username) != 0 ||
-	    json_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
-	    json_string_or_reply(req, req->json, "fullname", 1, 100, &fullname) != 0)
+	if (field_string_or_reply(req, req->json, "username", 1, 50, &username) != 0 ||
+	    field_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
+	    field_string_or_reply(req, req->json, "fullname", 1, 100, &fullname) != 0)
 		return;
 	if ((slot = auth_hash_slot_take()) < 0) {
 		req->res.retry_after = 1;
@@ -42,7 +43,7 @@ void users_create(struct request *req)
 	const char *params[] = { id, username, hash, fullname };
 	r = db_exec(&user_insert, params, &res);
 	if (r != DB_OK)
-		db_reply_error(req, r, res);
+		reply_db_error(req, r, res);
 	else if (PQntuples(res) == 0)
 		reply_error(req, 400, "username \"%s\" is already taken", username);
 	else {
@@ -67,7 +68,7 @@ void users_me(struct request *req)
 		return;
 	}
 	const char *params[] = { req->who.id };
-	if ((res = db_query_or_reply(req, &user_by_id, params)) == NULL)
+	if ((res = query_or_reply(req, &user_by_id, params)) == NULL)
 		return;
 	if (PQntuples(res) == 0) {
 		reply_error(req, 404, "user not found");

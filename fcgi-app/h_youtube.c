@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "config.h"
 #include "handlers.h"
+#include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
@@ -37,12 +38,6 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
-}
-
-int youtube_id_valid(const char *s)
-{
-	return strlen(s) == 11 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11;
 }
 
 /* GET url and parse the JSON answer; NULL (logged) on any failure. Caller owns the result. */
@@ -141,7 +136,7 @@ static struct json_object *youtube_search(const char *q)
 		goto out;
 	for (size_t i = 0; i < json_object_array_length(items) && i < 16; i++) {
 		const char *id = string_at(json_object_array_get_idx(items, i), "id", "videoId");
-		if (id != NULL && youtube_id_valid(id)) {
+		if (id != NULL && ids_youtube_valid(id)) {
 			if (ids[0])
 				strcat(ids, ",");
 			strcat(ids, id);

@@ -2,7 +2,28 @@
 #ifndef QUEUED_HANDLERS_H
 #define QUEUED_HANDLERS_H
 
+#include "query.h"
+
 struct request;
+
+/*
+ * Each SQL function's status words and what they answer (query.h), one
+ * table per function, next to the handler that calls it.
+ */
+extern const struct status_word queue_add_statuses[];      /* h_queue.c */
+extern const struct status_word queue_vote_statuses[];
+extern const struct status_word queue_remove_statuses[];
+extern const struct status_word room_advance_statuses[];
+extern const struct status_word room_skip_statuses[];
+extern const struct status_word room_settings_statuses[];  /* h_rooms.c */
+extern const struct status_word room_cohost_statuses[];
+extern const struct status_word room_ban_statuses[];
+extern const struct status_word album_like_statuses[];     /* h_albums.c */
+extern const struct status_word song_delete_statuses[];    /* h_songs.c */
+extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
+extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
+extern const struct status_word export_request_statuses[]; /* h_exports.c */
+extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
 
 /* h_guests.c */
 void guests_create(struct request *req);
@@ -31,8 +52,6 @@ void users_me(struct request *req);
 
 /* h_youtube.c */
 void youtube_search_get(struct request *req);
-/* Is s an 11-character YouTube video id (letters, digits, '-', '_')? */
-int youtube_id_valid(const char *s);
 
 /* h_authentications.c */
 void authentications_login(struct request *req);

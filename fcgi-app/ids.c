@@ -1,4 +1,4 @@
-/* ids.c: random resource ids and room join codes */
+/* ids.c: random resource ids, room join codes and the shape of YouTube video ids */
 #include "ids.h"
 
 #include <ctype.h>
@@ -43,4 +43,10 @@ int ids_normalize_room_code(const char *code, char out[ROOM_CODE_LEN + 1])
 	}
 	out[ROOM_CODE_LEN] = '\0';
 	return 0;
+}
+
+int ids_youtube_valid(const char *s)
+{
+	return strlen(s) == 11 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == 11;
 }

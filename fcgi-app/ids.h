@@ -1,4 +1,4 @@
-/* ids.h: random resource ids and room join codes */
+/* ids.h: random resource ids, room join codes and the shape of YouTube video ids */
 #ifndef QUEUED_IDS_H
 #define QUEUED_IDS_H
 
@@ -19,5 +19,8 @@ void ids_room_code(char out[ROOM_CODE_LEN + 1]);
  * or -1 when it cannot be a room code (wrong length or alphabet).
  */
 int ids_normalize_room_code(const char *code, char out[ROOM_CODE_LEN + 1]);
+
+/* Is s an 11-character YouTube video id (letters, digits, '-', '_')? */
+int ids_youtube_valid(const char *s);
 
 #endif

@@ -28,7 +28,7 @@ static int has_single_quoted_string(const char *text, size_t len)
 	return 0;
 }
 
-struct json_object *json_parse_strict(const char *text, size_t len, const char **why)
+struct json_object *parse_json_strict(const char *text, size_t len, const char **why)
 {
 	struct json_tokener *tok;
 	struct json_object *value;
@@ -143,13 +143,13 @@ static int string_field(struct request *req, struct json_object *obj, const char
 	return 0;
 }
 
-int json_string_or_reply(struct request *req, struct json_object *obj, const char *key,
+int field_string_or_reply(struct request *req, struct json_object *obj, const char *key,
 			 size_t min, size_t max, const char **out)
 {
 	return string_field(req, obj, key, min, max, out, 0);
 }
 
-int json_opt_string_or_reply(struct request *req, struct json_object *obj, const char *key,
+int field_opt_string_or_reply(struct request *req, struct json_object *obj, const char *key,
 			     size_t min, size_t max, const char **out)
 {
 	return string_field(req, obj, key, min, max, out, 1);
@@ -187,13 +187,13 @@ static int int_field(struct request *req, struct json_object *obj, const char *k
 	return 0;
 }
 
-int json_int_or_reply(struct request *req, struct json_object *obj, const char *key,
+int field_int_or_reply(struct request *req, struct json_object *obj, const char *key,
 		      int64_t min, int64_t max, int64_t *out)
 {
 	return int_field(req, obj, key, min, max, out, NULL);
 }
 
-int json_opt_int_or_reply(struct request *req, struct json_object *obj, const char *key,
+int field_opt_int_or_reply(struct request *req, struct json_object *obj, const char *key,
 			  int64_t min, int64_t max, int64_t *out, int *present)
 {
 	return int_field(req, obj, key, min, max, out, present);

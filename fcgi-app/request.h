@@ -5,16 +5,10 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "auth.h"
+
 #define REQUEST_MAX_PARAMS 4
 
-enum identity_kind { IDENTITY_NONE, IDENTITY_GUEST, IDENTITY_USER };
-
-/* Who sent the request, from a verified token. */
-struct identity {
-	enum identity_kind kind;
-	char id[64];
-	char name[128];
-};
 
 struct response {
 	int status;

@@ -190,7 +190,7 @@ static int read_json_body(struct request *req, size_t max)
 	       (n = req->read_body(req, buf + len, cap - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
-	req->json = json_parse_strict(buf, len, &why);
+	req->json = parse_json_strict(buf, len, &why);
 	if (req->json == NULL) {
 		reply_error(req, 400, "%s", why);
 		return -1;
