@@ -1,4 +1,4 @@
-/* catalog.c: who may change the catalog (CATALOG_WRITES, CATALOG_ADMINS) */
+/* catalog.c: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summary */
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
@@ -7,7 +7,15 @@
 
 #include <string.h>
 
-DB_STMT(catalog_may_change_stmt, 5, "SELECT catalog_may_change($1, $2, $3, $4::boolean, $5)");
+DB_STMT(catalog_may_change_stmt, 5,
+	"SELECT catalog_may_change($1, $2, $3, $4::boolean, $5) AS status");
+
+const struct status_word catalog_may_change_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "no_item", 404, NULL },
+	{ "forbidden", 403, NULL },
+	STATUS_END,
+};
 
 const char *catalog_creator(const struct request *req)
 {
@@ -24,15 +32,28 @@ int catalog_may_change_or_reply(struct request *req, const char *kind, const cha
 
 	if (res == NULL)
 		return -1;
-	status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "ok") == 0)
-		rc = 0;
-	else if (strcmp(status, "no_item") == 0)
-		reply_error(req, 404, "%s not found", kind);
-	else if (strcmp(status, "forbidden") == 0)
-		reply_error(req, 403, "only the user who added this %s or a catalog admin may change it", kind);
-	else
-		reply_error(req, 500, "internal error");
+	status = db_text(res, 0, "status");
+	if (status_or_reply(req, status, catalog_may_change_statuses) != NULL) {
+		if (strcmp(status, "ok") == 0)
+			rc = 0;
+		else if (strcmp(status, "no_item") == 0)
+			reply_error(req, 404, "%s not found", kind);
+		else
+			reply_error(req, 403, "only the user who added this %s or a catalog admin may change it", kind);
+	}
 	PQclear(res);
 	return rc;
+}
+
+struct json_object *song_summary_json(const PGresult *res, int row)
+{
+	struct json_object *song;
+
+	if (db_is_null(res, row, "song_id"))
+		return NULL;
+	song = json_object_new_object();
+	json_object_object_add(song, "id", col_json_text(res, row, "song_id"));
+	json_object_object_add(song, "title", col_json_text(res, row, "title"));
+	json_object_object_add(song, "performer", col_json_text(res, row, "performer"));
+	return song;
 }

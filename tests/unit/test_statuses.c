@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog.h"
 #include "handlers.h"
 #include "query.h"
 #include "request.h"
@@ -39,6 +40,7 @@ static const struct {
 	{ "collaboration_change", collaboration_statuses },
 	{ "export_request", export_request_statuses },
 	{ "user_queue_put", user_queue_put_statuses },
+	{ "catalog_may_change", catalog_may_change_statuses },
 };
 #define HANDLED (sizeof handled / sizeof handled[0])
 
@@ -89,8 +91,8 @@ static void add_word(struct sql_function *fn, const char *quote)
 }
 
 /*
- * The words one statement of a body can make the status column: the first
- * column of "RETURN QUERY SELECT", what "status :=" assigns (a CASE names
+ * The words one statement of a body can make the status column: what a
+ * function returning text RETURNs, the first column of "RETURN QUERY SELECT", what "status :=" assigns (a CASE names
  * several), and the first column of a SELECT or RETURNING ... INTO status.
  */
 static void statement_words(struct sql_function *fn, const char *s, const char *end)
@@ -101,6 +103,8 @@ static void statement_words(struct sql_function *fn, const char *s, const char *
 
 	memcpy(text, s, n);
 	text[n] = '\0';
+	if ((p = strstr(text, "RETURN '")) != NULL)
+		add_word(fn, p + strlen("RETURN "));
 	if ((p = strstr(text, "RETURN QUERY SELECT '")) != NULL)
 		add_word(fn, p + strlen("RETURN QUERY SELECT "));
 	if ((p = strstr(text, "status :=")) != NULL)
@@ -143,7 +147,9 @@ static void read_migration(const char *path)
 
 		assert_non_null(close);
 		*open = '\0';
-		int has_status = strstr(name, "RETURNS TABLE (status text") != NULL;
+		/* The status functions: a table whose first column is status, or a plpgsql word. */
+		int has_status = strstr(name, "RETURNS TABLE (status text") != NULL ||
+				 (strstr(name, "RETURNS text") != NULL && strstr(name, "plpgsql") != NULL);
 		*open = '$';
 		if (!has_status)
 			continue;
