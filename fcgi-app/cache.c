@@ -13,8 +13,9 @@
 static redisContext *ctx;
 static time_t retry_after; /* seconds; no reconnect attempts before it */
 
-#define TOMBSTONE_TTL "3600"
-#define KEY_PREFIX "queued:"
+#define STRINGIFY(x) #x
+#define TEXT_OF(x) STRINGIFY(x)
+#define TOMBSTONE_TTL TEXT_OF(CACHE_TTL) /* seconds, as a command argument */
 #define KEY_MAX 96
 
 /* Invalidations that could not reach Redis, replayed on the next connection. */
@@ -78,7 +79,7 @@ static void replay_pending(void)
 {
 	if (pending_overflow) {
 		/* Without the list, only forgetting every snapshot is safe. */
-		redisReply *r = command("EVAL %s 0 %s", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1", KEY_PREFIX "*");
+		redisReply *r = command("EVAL %s 0 %s", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1", CACHE_KEY_PREFIX "*");
 		if (r == NULL)
 			return;
 		freeReplyObject(r);
@@ -91,7 +92,7 @@ static void replay_pending(void)
 		char key[KEY_MAX + 8], rev[32];
 		redisReply *r;
 
-		snprintf(key, sizeof key, KEY_PREFIX "%s", pending[npending - 1].key);
+		snprintf(key, sizeof key, CACHE_KEY_PREFIX "%s", pending[npending - 1].key);
 		snprintf(rev, sizeof rev, "%lld", pending[npending - 1].version);
 		r = command("EVAL %s 1 %s %s %s", invalidate_script, key, rev, TOMBSTONE_TTL);
 		if (r == NULL)
@@ -183,7 +184,7 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 		*meta = NULL;
 	if (ensure_connection() != 0)
 		return CACHE_DOWN;
-	r = command("HMGET " KEY_PREFIX "%s rev body meta", key);
+	r = command("HMGET " CACHE_KEY_PREFIX "%s rev body meta", key);
 	if (r == NULL)
 		return ctx == NULL ? CACHE_DOWN : CACHE_MISS;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
@@ -206,7 +207,7 @@ void cache_put(const char *key, long long version, const char *body, const char 
 
 	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
 		return;
-	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(rev, sizeof rev, "%lld", version);
 	snprintf(ttl_text, sizeof ttl_text, "%d", ttl);
 	r = command("EVAL %s 1 %s %s %s %s %s", put_script, full, rev, body, meta ? meta : "", ttl_text);
@@ -235,7 +236,7 @@ void cache_invalidate(const char *key, long long version)
 	char full[KEY_MAX + 8], rev[32];
 	redisReply *r;
 
-	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(rev, sizeof rev, "%lld", version);
 	r = ensure_connection() == 0 ?
 		command("EVAL %s 1 %s %s %s", invalidate_script, full, rev, TOMBSTONE_TTL) : NULL;
@@ -254,7 +255,7 @@ enum cache_result cache_version(const char *key, long long *version)
 
 	if (ensure_connection() != 0)
 		return CACHE_DOWN;
-	r = command("HGET " KEY_PREFIX "%s rev", key);
+	r = command("HGET " CACHE_KEY_PREFIX "%s rev", key);
 	if (r == NULL)
 		return CACHE_DOWN;
 	if (r->type == REDIS_REPLY_STRING) {
@@ -279,7 +280,7 @@ int cache_count(const char *key, long window, long long *count, long long *ttl)
 
 	if (ensure_connection() != 0)
 		return -1;
-	snprintf(full, sizeof full, KEY_PREFIX "%s", key);
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(win, sizeof win, "%ld", window);
 	r = command("EVAL %s 1 %s %s", count_script, full, win);
 	if (r == NULL)

@@ -5,6 +5,16 @@
 enum cache_result { CACHE_HIT, CACHE_MISS, CACHE_DOWN };
 
 /*
+ * Seconds a snapshot (or a write's tombstone) lives in Redis: a room's queue,
+ * a playlist, a personal queue. Every write replaces it sooner; the limit
+ * only bounds what an idle key costs.
+ */
+#define CACHE_TTL 3600
+
+/* Every key in Redis starts with this, so queued can share a Redis. */
+#define CACHE_KEY_PREFIX "queued:"
+
+/*
  * Every entry is a snapshot of something in PostgreSQL that has a version
  * moved by each write in the write's own transaction (a room's revision, a
  * playlist's version, an album's likes_version). The version is what keeps a

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ME_QUEUE_TTL 3600          /* seconds in Redis; every write replaces it sooner */
 #define WRITE_ATTEMPTS 32          /* an action without If-Match retries a lost race this often */
 #define MESSAGE_STATE_MAX 65536    /* a bigger state is left out of the message: devices fetch it */
 #define TICKET_PURPOSE "me-queue"
@@ -191,7 +190,7 @@ void me_queue_get(struct request *req)
 		return;
 	/* Stored only if no write has moved past this revision meanwhile (cache.h). */
 	if (cr == CACHE_MISS)
-		cache_put(key, revision, text, NULL, ME_QUEUE_TTL);
+		cache_put(key, revision, text, NULL, CACHE_TTL);
 	reply_raw_data(req, 200, text);
 }
 
@@ -294,7 +293,7 @@ static void committed(struct request *req, const char *type, const struct uq_sta
 	json_object_put(state);
 	if (prefers_minimal(req) || (text = answer_or_reply(req, st, revision)) == NULL)
 		return;
-	cache_put(key, revision, text, NULL, ME_QUEUE_TTL);
+	cache_put(key, revision, text, NULL, CACHE_TTL);
 	reply_raw_data(req, 200, text);
 }
 

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_TTL SNAPSHOT_MAX_AGE /* seconds; every write invalidates sooner */
 
 /*
  * One statement, so one snapshot: revision, now playing and the waiting
@@ -170,7 +169,7 @@ void queue_get(struct request *req)
 	const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (cr == CACHE_MISS) {
-		cache_put(key, revision, text, NULL, QUEUE_TTL);
+		cache_put(key, revision, text, NULL, CACHE_TTL);
 		snapshot_store(key, revision, RAW_DATA_HEAD, text, RAW_DATA_TAIL);
 	}
 	reply_snapshot(req, text, revision, "database");

@@ -63,10 +63,6 @@ void users_me(struct request *req)
 {
 	PGresult *res;
 
-	if (req->who.kind != IDENTITY_USER) {
-		reply_error(req, 401, "this needs a registered user's access token");
-		return;
-	}
 	const char *params[] = { req->who.id };
 	if ((res = query_or_reply(req, &user_by_id, params)) == NULL)
 		return;

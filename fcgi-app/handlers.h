@@ -45,6 +45,10 @@ void album_likes_add(struct request *req);
 void album_likes_delete(struct request *req);
 void album_likes_get(struct request *req);
 void albums_cover_upload(struct request *req);
+/* A cover image is at most this many bytes: the OpenMusic contract's limit. */
+#define COVER_MAX_BYTES 512000
+/* The upload's whole body: the image and its multipart envelope (boundary lines, part headers). */
+#define COVER_UPLOAD_MAX_BODY (COVER_MAX_BYTES + 16 * 1024)
 
 /* h_users.c */
 void users_create(struct request *req);

@@ -19,10 +19,10 @@ const struct route routes[] = {
 	{ "GET", "/albums/:id", albums_get, 0, 0, RATE_NONE },
 	{ "PUT", "/albums/:id", albums_update, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/albums/:id", albums_delete, ROUTE_CATALOG, 0, RATE_NONE },
-	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_AUTH, 0, RATE_NONE },
-	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/albums/:id/likes", album_likes_add, ROUTE_USER, 0, RATE_NONE },
+	{ "DELETE", "/albums/:id/likes", album_likes_delete, ROUTE_USER, 0, RATE_NONE },
 	{ "GET", "/albums/:id/likes", album_likes_get, 0, 0, RATE_NONE },
-	{ "POST", "/albums/:id/covers", albums_cover_upload, ROUTE_CATALOG | ROUTE_STREAM, 1024 * 1024, RATE_NONE },
+	{ "POST", "/albums/:id/covers", albums_cover_upload, ROUTE_CATALOG | ROUTE_STREAM, COVER_UPLOAD_MAX_BODY, RATE_NONE },
 
 	{ "POST", "/songs", songs_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
@@ -32,7 +32,7 @@ const struct route routes[] = {
 	{ "DELETE", "/songs/:id", songs_delete, ROUTE_CATALOG, 0, RATE_NONE },
 
 	{ "POST", "/users", users_create, ROUTE_JSON, 0, RATE_SIGNUP },
-	{ "GET", "/users/me", users_me, ROUTE_AUTH, 0, RATE_NONE },
+	{ "GET", "/users/me", users_me, ROUTE_USER, 0, RATE_NONE },
 
 	{ "GET", "/me/queue", me_queue_get, ROUTE_USER, 0, RATE_NONE },
 	{ "PUT", "/me/queue", me_queue_put, ROUTE_USER | ROUTE_JSON, ME_QUEUE_MAX_BODY, RATE_NONE },
@@ -55,19 +55,19 @@ const struct route routes[] = {
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/authentications", authentications_logout, ROUTE_JSON, 0, RATE_NONE },
 
-	{ "POST", "/playlists", playlists_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
-	{ "GET", "/playlists", playlists_list, ROUTE_AUTH, 0, RATE_NONE },
-	{ "DELETE", "/playlists/:id", playlists_delete, ROUTE_AUTH, 0, RATE_NONE },
-	{ "POST", "/playlists/:id/songs", playlist_songs_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
-	{ "GET", "/playlists/:id/songs", playlist_songs_list, ROUTE_AUTH, 0, RATE_NONE },
-	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
-	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/playlists", playlists_create, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists", playlists_list, ROUTE_USER, 0, RATE_NONE },
+	{ "DELETE", "/playlists/:id", playlists_delete, ROUTE_USER, 0, RATE_NONE },
+	{ "POST", "/playlists/:id/songs", playlist_songs_add, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists/:id/songs", playlist_songs_list, ROUTE_USER, 0, RATE_NONE },
+	{ "DELETE", "/playlists/:id/songs", playlist_songs_delete, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/playlists/:id/activities", playlist_activities_list, ROUTE_USER, 0, RATE_NONE },
 
-	{ "POST", "/export/playlists/:playlistId", exports_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_EXPORT },
-	{ "GET", "/export/jobs/:jobId", exports_get, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/export/playlists/:playlistId", exports_create, ROUTE_USER | ROUTE_JSON, 0, RATE_EXPORT },
+	{ "GET", "/export/jobs/:jobId", exports_get, ROUTE_USER, 0, RATE_NONE },
 
-	{ "POST", "/collaborations", collaborations_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
-	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/collaborations", collaborations_create, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 
 	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ROOM },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },

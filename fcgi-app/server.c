@@ -8,7 +8,7 @@
 #include "publish.h"
 #include "request.h"
 #include "router.h"
-#include "snapshot.h"
+#include "queue_cache.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -224,9 +224,6 @@ static void handle(FCGX_Request *fr)
 	log_set_request_id(NULL);
 }
 
-/* The snapshot files mirror the Redis cache's queue entries (snapshot.h). */
-static const struct cache_mirror snapshot_files = { snapshot_forget, snapshot_forget_all };
-
 static void worker_main(int sock)
 {
 	FCGX_Request fr;
@@ -239,8 +236,7 @@ static void worker_main(int sock)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	snapshot_init();
-	cache_set_mirror(&snapshot_files);
+	queue_cache_worker_init();
 	db_connect();
 	cache_connect();
 	publish_init();
@@ -304,7 +300,7 @@ int server_run(void)
 	install(SIGINT, on_stop_signal);
 	install(SIGCHLD, on_child);
 	install(SIGALRM, on_alarm);
-	snapshot_prepare();
+	queue_cache_prepare();
 	/* Sign-ins may occupy all workers but one: that one stays for votes. */
 	auth_hash_slots_init(config.hash_concurrency, config.workers - config.hash_concurrency - 1);
 	alarm(SWEEP_EVERY);
@@ -325,7 +321,7 @@ int server_run(void)
 		sigsuspend(&old);
 		if (sweep_due) {
 			sweep_due = 0;
-			snapshot_sweep();
+			queue_cache_sweep();
 			alarm(SWEEP_EVERY);
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define KEY_PREFIX "queue:"
+#define QUEUE_KEY_PREFIX "queue:"
 #define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define CODE_MAX 16
 #define LOCK_STRIPES 1024 /* rooms share a lock only when their codes hash alike */
@@ -38,11 +38,11 @@ static int enabled(void)
 /* DIR/queue/CODE.json for "queue:CODE", and the room's lock stripe; -1 for any other key. */
 static int key_path(const char *key, char *path, size_t cap, off_t *stripe)
 {
-	const char *code = key + strlen(KEY_PREFIX);
+	const char *code = key + strlen(QUEUE_KEY_PREFIX);
 	size_t n;
 	unsigned long h = 5381;
 
-	if (lock_fd < 0 || strncmp(key, KEY_PREFIX, strlen(KEY_PREFIX)) != 0)
+	if (lock_fd < 0 || strncmp(key, QUEUE_KEY_PREFIX, strlen(QUEUE_KEY_PREFIX)) != 0)
 		return -1;
 	n = strspn(code, CODE_CHARS);
 	if (n == 0 || n > CODE_MAX || code[n] != '\0')

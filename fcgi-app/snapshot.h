@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "cache.h"
+
 /*
  * A room's queue is read by every screen that joins or reconnects, and
  * 1,000 screens reconnecting at once is a normal evening. Through a worker
@@ -28,8 +30,8 @@
  * and when SNAPSHOT_DIR is not set.
  */
 
-/* Redis keeps a queue snapshot this long; a file lives no longer (seconds). */
-#define SNAPSHOT_MAX_AGE 3600
+/* Redis keeps a queue snapshot CACHE_TTL seconds; a file lives no longer. */
+#define SNAPSHOT_MAX_AGE CACHE_TTL
 
 /* Supervisor, before the workers start: make the directories, drop every file. */
 void snapshot_prepare(void);
