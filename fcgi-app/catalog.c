@@ -1,4 +1,4 @@
-/* catalog.c: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summary */
+/* catalog.c: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summaries */
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
@@ -56,4 +56,17 @@ struct json_object *song_summary_json(const PGresult *res, int row)
 	json_object_object_add(song, "title", col_json_text(res, row, "title"));
 	json_object_object_add(song, "performer", col_json_text(res, row, "performer"));
 	return song;
+}
+
+struct json_object *song_summaries_json(const PGresult *res)
+{
+	struct json_object *songs = json_object_new_array_ext(PQntuples(res));
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *song = song_summary_json(res, i);
+
+		if (song != NULL)
+			json_object_array_add(songs, song);
+	}
+	return songs;
 }

@@ -1,4 +1,4 @@
-/* catalog.h: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summary */
+/* catalog.h: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summaries */
 #ifndef QUEUED_CATALOG_H
 #define QUEUED_CATALOG_H
 
@@ -31,5 +31,8 @@ int catalog_may_change_or_reply(struct request *req, const char *kind, const cha
  * left join that found no song).
  */
 struct json_object *song_summary_json(const PGresult *res, int row);
+
+/* The array of every row's song summary, rows without a song left out (caller owns it). */
+struct json_object *song_summaries_json(const PGresult *res);
 
 #endif

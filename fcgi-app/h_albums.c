@@ -1,16 +1,14 @@
-/* h_albums.c: albums and their likes */
+/* h_albums.c: albums, their covers and their likes */
 #include "cache.h"
 #include "catalog.h"
-#include "config.h"
 #include "db.h"
-#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "request.h"
-
 #include "multipart.h"
+#include "query.h"
+#include "request.h"
 #include "storage.h"
 
 #include <magic.h>
@@ -20,12 +18,15 @@
 #define LIKES_TTL 1800 /* seconds: the contract's 30 minutes */
 #define YEAR_MIN 0
 #define YEAR_MAX 9999
+#define COVER_AREA "covers" /* the storage area of cover images */
 
 DB_STMT(album_insert, 4, "INSERT INTO albums (id, name, year, created_by) VALUES ($1, $2, $3::integer, $4)");
 
+DB_STMT(albums_list_stmt, 0, "SELECT id, name, year, cover FROM albums ORDER BY lower(name), id LIMIT 500");
+
 /* One query: the album and its songs (none gives one row with NULL song columns). */
 DB_STMT(album_with_songs, 1,
-	"SELECT a.id, a.name, a.year, a.cover, s.id, s.title, s.performer"
+	"SELECT a.id, a.name, a.year, a.cover, s.id AS song_id, s.title, s.performer"
 	"  FROM albums a LEFT JOIN songs s ON s.album_id = a.id"
 	" WHERE a.id = $1 ORDER BY s.inserted_at, s.id");
 
@@ -38,12 +39,13 @@ DB_STMT(album_delete, 1, "DELETE FROM albums WHERE id = $1 RETURNING likes_versi
 DB_STMT(album_set_cover, 2,
 	"WITH old AS (SELECT id, cover FROM albums WHERE id = $1 FOR UPDATE)"
 	" UPDATE albums a SET cover = $2, updated_at = now() FROM old WHERE a.id = old.id"
-	" RETURNING old.cover");
+	" RETURNING old.cover AS old_cover");
 
 DB_STMT(album_like_stmt, 3, "SELECT status, version FROM album_like_change($1, $2, $3)");
 
 DB_STMT(album_likes_count, 1,
-	"SELECT a.likes_version, (SELECT count(*) FROM user_album_likes l WHERE l.album_id = a.id)"
+	"SELECT a.likes_version,"
+	"       (SELECT count(*) FROM user_album_likes l WHERE l.album_id = a.id) AS likes"
 	"  FROM albums a WHERE a.id = $1");
 
 /* The validated {name, year} body of POST and PUT; replies 400 and returns -1 otherwise. */
@@ -58,78 +60,87 @@ static int album_body_or_reply(struct request *req, const char **name, char year
 	return 0;
 }
 
+/* The public URL of a stored cover, or JSON null without one. */
+static struct json_object *cover_url_json(const char *name)
+{
+	char *url = name != NULL ? storage_url(COVER_AREA, name) : NULL;
+	struct json_object *out = url != NULL ? json_object_new_string(url) : NULL;
+
+	free(url);
+	return out;
+}
+
+/* {id, name, year, coverUrl} of the album in row's columns id, name, year and cover. */
+static struct json_object *album_json(const PGresult *res, int row)
+{
+	struct json_object *album = json_object_new_object();
+
+	json_object_object_add(album, "id", col_json_text(res, row, "id"));
+	json_object_object_add(album, "name", col_json_text(res, row, "name"));
+	json_object_object_add(album, "year", col_json_int(res, row, "year"));
+	json_object_object_add(album, "coverUrl", cover_url_json(db_text_or_null(res, row, "cover")));
+	return album;
+}
+
+/* The cache key of the album's like count (the request owns it). */
+static const char *likes_cache_key(struct request *req)
+{
+	return req_printf(req, "likes:%s", req->params[0]);
+}
+
 /* POST /albums {name, year} -> 201 {albumId} */
 void albums_create(struct request *req)
 {
 	const char *name;
 	char year[16], id[40];
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data;
 
 	if (album_body_or_reply(req, &name, year) != 0)
 		return;
 	ids_random("album", id, sizeof id);
 	const char *params[] = { id, name, year, catalog_creator(req) };
-	r = db_exec(&album_insert, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else {
-		struct json_object *data = json_object_new_object();
-
-		json_object_object_add(data, "albumId", json_object_new_string(id));
-		reply_message(req, 201, "album added", data);
-	}
+	res = query_or_reply(req, &album_insert, params);
+	if (res == NULL)
+		goto out;
+	data = json_object_new_object();
+	json_object_object_add(data, "albumId", json_object_new_string(id));
+	reply_message(req, 201, "album added", data);
+out:
 	PQclear(res);
 }
 
-/* The public URL of a cover file name at (row, col), or null without a cover. */
-static struct json_object *cover_url_json(const PGresult *res, int row, int col)
+/* GET /albums -> {albums: [{id, name, year, coverUrl}]}: for browsing; OpenMusic has no list */
+void albums_list(struct request *req)
 {
-	struct json_object *out = NULL;
+	PGresult *res = query_or_reply(req, &albums_list_stmt, NULL);
+	struct json_object *list, *data;
 
-	if (!PQgetisnull(res, row, col)) {
-		char *url = storage_url("covers", PQgetvalue(res, row, col));
-		out = url ? json_object_new_string(url) : NULL;
-		free(url);
-	}
-	return out;
+	if (res == NULL)
+		return;
+	list = json_object_new_array_ext(PQntuples(res));
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, album_json(res, i));
+	data = json_object_new_object();
+	json_object_object_add(data, "albums", list);
+	reply_data(req, 200, data);
+	PQclear(res);
 }
 
 /* GET /albums/{id} -> {album: {id, name, year, coverUrl, songs}} */
 void albums_get(struct request *req)
 {
-	PGresult *res = NULL;
-	enum db_result r;
 	const char *params[] = { req->params[0] };
+	PGresult *res = query_row_or_reply(req, &album_with_songs, params, "album not found");
+	struct json_object *album, *data;
 
-	r = db_exec(&album_with_songs, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "album not found");
-		goto out;
-	}
-	struct json_object *album = json_object_new_object(), *songs = json_object_new_array();
-	json_object_object_add(album, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-	json_object_object_add(album, "name", json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(album, "year", json_object_new_int(atoi(PQgetvalue(res, 0, 2))));
-	json_object_object_add(album, "coverUrl", cover_url_json(res, 0, 3));
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (PQgetisnull(res, i, 4))
-			continue;
-		struct json_object *song = json_object_new_object();
-		json_object_object_add(song, "id", json_object_new_string(PQgetvalue(res, i, 4)));
-		json_object_object_add(song, "title", json_object_new_string(PQgetvalue(res, i, 5)));
-		json_object_object_add(song, "performer", json_object_new_string(PQgetvalue(res, i, 6)));
-		json_object_array_add(songs, song);
-	}
-	json_object_object_add(album, "songs", songs);
-	struct json_object *data = json_object_new_object();
+	if (res == NULL)
+		return;
+	album = album_json(res, 0);
+	json_object_object_add(album, "songs", song_summaries_json(res));
+	data = json_object_new_object();
 	json_object_object_add(data, "album", album);
 	reply_data(req, 200, data);
-out:
 	PQclear(res);
 }
 
@@ -139,42 +150,34 @@ void albums_update(struct request *req)
 	const char *name;
 	char year[16];
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (album_body_or_reply(req, &name, year) != 0 ||
 	    catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
 		return;
 	const char *params[] = { req->params[0], name, year };
-	r = db_exec(&album_update, params, &res);
-	if (r != DB_OK)
-		reply_db_error(req, r, res);
-	else if (PQntuples(res) == 0)
-		reply_error(req, 404, "album not found");
-	else
-		reply_message(req, 200, "album updated", NULL);
+	res = query_row_or_reply(req, &album_update, params, "album not found");
+	if (res == NULL)
+		goto out;
+	reply_message(req, 200, "album updated", NULL);
+out:
 	PQclear(res);
 }
 
 /* DELETE /albums/{id} -> 200; its songs stay, without the album */
 void albums_delete(struct request *req)
 {
-	PGresult *res = NULL;
-	enum db_result r;
 	const char *params[] = { req->params[0] };
+	PGresult *res = NULL;
 
 	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
 		return;
-	r = db_exec(&album_delete, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
-		reply_error(req, 404, "album not found");
-	} else {
-		/* A count cached for the deleted album must not outlive it. */
-		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
-				 strtoll(PQgetvalue(res, 0, 0), NULL, 10) + 1);
-		reply_message(req, 200, "album deleted", NULL);
-	}
+	res = query_row_or_reply(req, &album_delete, params, "album not found");
+	if (res == NULL)
+		goto out;
+	/* A count cached for the deleted album must not outlive it. */
+	cache_invalidate(likes_cache_key(req), db_long(res, 0, "likes_version") + 1);
+	reply_message(req, 200, "album deleted", NULL);
+out:
 	PQclear(res);
 }
 
@@ -187,48 +190,43 @@ const struct status_word album_like_statuses[] = {
 	STATUS_END,
 };
 
-static void like_change(struct request *req, const char *action)
+/* Like or unlike (action, album_like_change()'s word) the album for the caller. */
+static void album_like_change_reply(struct request *req, const char *action)
 {
-	PGresult *res = NULL;
-	enum db_result r;
 	const char *params[] = { req->params[0], req->who.id, action };
 	int like = strcmp(action, "like") == 0;
+	PGresult *res = query_or_reply(req, &album_like_stmt, params);
 
-	r = db_exec(&album_like_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-		goto out;
-	}
-	if (status_or_reply(req, PQgetvalue(res, 0, 0), album_like_statuses) != NULL) {
-		cache_invalidate(req_printf(req, "likes:%s", req->params[0]),
-				 strtoll(PQgetvalue(res, 0, 1), NULL, 10));
+	if (res == NULL)
+		return;
+	if (status_or_reply(req, db_text(res, 0, "status"), album_like_statuses) != NULL) {
+		cache_invalidate(likes_cache_key(req), db_long(res, 0, "version"));
 		reply_message(req, like ? 201 : 200, like ? "album liked" : "album unliked", NULL);
 	}
-out:
 	PQclear(res);
 }
 
 /* POST /albums/{id}/likes -> 201; twice is 400 */
 void album_likes_add(struct request *req)
 {
-	like_change(req, "like");
+	album_like_change_reply(req, "like");
 }
 
 /* DELETE /albums/{id}/likes -> 200 */
 void album_likes_delete(struct request *req)
 {
-	like_change(req, "unlike");
+	album_like_change_reply(req, "unlike");
 }
 
 /* GET /albums/{id}/likes -> {likes}; cached for 30 minutes, X-Data-Source: cache when so */
 void album_likes_get(struct request *req)
 {
-	const char *key = req_printf(req, "likes:%s", req->params[0]);
+	const char *key = likes_cache_key(req);
+	const char *params[] = { req->params[0] };
 	char *cached = NULL;
 	long long version;
 	enum cache_result cr = cache_get(key, &cached, NULL, &version);
 	PGresult *res = NULL;
-	enum db_result r;
 	struct json_object *data;
 
 	if (cr == CACHE_HIT) {
@@ -237,27 +235,19 @@ void album_likes_get(struct request *req)
 		free(cached);
 		return;
 	}
-	const char *params[] = { req->params[0] };
-	r = db_exec(&album_likes_count, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	res = query_row_or_reply(req, &album_likes_count, params, "album not found");
+	if (res == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "album not found");
-		goto out;
-	}
 	data = json_object_new_object();
-	json_object_object_add(data, "likes", json_object_new_int64(strtoll(PQgetvalue(res, 0, 1), NULL, 10)));
+	json_object_object_add(data, "likes", col_json_int(res, 0, "likes"));
 	if (cr == CACHE_MISS)
-		cache_put(key, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+		cache_put(key, db_long(res, 0, "likes_version"),
 			  json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN), NULL, LIKES_TTL);
 	req->res.data_source = "database";
 	reply_data(req, 200, data);
 out:
 	PQclear(res);
 }
-
 
 /* What the multipart callbacks gather: the first "cover" part, up to COVER_MAX_BYTES. */
 struct cover_upload {
@@ -266,7 +256,7 @@ struct cover_upload {
 	int in_cover, seen_cover, too_big;
 };
 
-static int cover_begin(void *ctx, const struct multipart_part *part)
+static int cover_part_begin(void *ctx, const struct multipart_part *part)
 {
 	struct cover_upload *up = ctx;
 
@@ -274,7 +264,7 @@ static int cover_begin(void *ctx, const struct multipart_part *part)
 	return 0;
 }
 
-static int cover_data(void *ctx, const struct multipart_part *part, const char *data, size_t len)
+static int cover_part_data(void *ctx, const struct multipart_part *part, const char *data, size_t len)
 {
 	struct cover_upload *up = ctx;
 
@@ -289,7 +279,7 @@ static int cover_data(void *ctx, const struct multipart_part *part, const char *
 	return 0;
 }
 
-static int cover_end(void *ctx, const struct multipart_part *part)
+static int cover_part_end(void *ctx, const struct multipart_part *part)
 {
 	struct cover_upload *up = ctx;
 
@@ -325,99 +315,73 @@ static const char *image_extension(const char *data, size_t len)
 	return NULL;
 }
 
-/* POST /albums/{id}/covers, multipart/form-data with a file field "cover" -> 201 {coverUrl} */
-void albums_cover_upload(struct request *req)
+/*
+ * Read the whole body (even after an error, so nginx sees a whole exchange)
+ * and gather its "cover" part into up. Returns the image's file extension, or
+ * NULL once the reply (415, 400, 413, 500) is given.
+ */
+static const char *cover_read_or_reply(struct request *req, struct cover_upload *up)
 {
-	static const struct multipart_callbacks cbs = { cover_begin, cover_data, cover_end };
-	struct cover_upload up = { .data = NULL };
-	struct multipart *mp = NULL;
+	static const struct multipart_callbacks cbs = { cover_part_begin, cover_part_data, cover_part_end };
 	char boundary[80], chunk[16384];
-	char *name = NULL, *url = NULL;
-	PGresult *res = NULL;
-	enum db_result r;
+	struct multipart *mp;
+	const char *ext = NULL;
 	long n;
 	int bad = 0;
 
-	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0)
-		goto out;
 	if (multipart_boundary(req->content_type, boundary, sizeof boundary) != 0) {
 		reply_error(req, 415, "the cover must be sent as multipart/form-data");
-		goto out;
+		return NULL;
 	}
-	up.data = req_alloc(req, COVER_MAX_BYTES);
-	mp = multipart_new(boundary, &cbs, &up);
+	up->data = req_alloc(req, COVER_MAX_BYTES);
+	mp = multipart_new(boundary, &cbs, up);
 	if (mp == NULL) {
 		reply_error(req, 500, "out of memory");
-		goto out;
+		return NULL;
 	}
-	/* Read everything, even after an error, so nginx sees a whole exchange. */
 	while ((n = req->read_body(req, chunk, sizeof chunk)) > 0)
 		if (!bad && multipart_feed(mp, chunk, (size_t)n) != 0)
 			bad = 1;
-	if (bad || multipart_finish(mp) != 0) {
+	if (bad || multipart_finish(mp) != 0)
 		reply_error(req, 400, "malformed multipart body: %s", multipart_error(mp));
-		goto out;
-	}
-	if (up.too_big) {
+	else if (up->too_big)
 		reply_error(req, 413, "the cover is larger than %d bytes", COVER_MAX_BYTES);
-		goto out;
-	}
-	if (!up.seen_cover || up.len == 0) {
+	else if (!up->seen_cover || up->len == 0)
 		reply_error(req, 400, "a file field named \"cover\" is required");
-		goto out;
-	}
-	const char *ext = image_extension(up.data, up.len);
-	if (ext == NULL) {
+	else if ((ext = image_extension(up->data, up->len)) == NULL)
 		reply_error(req, 400, "the cover must be a JPEG, PNG, WebP or GIF image");
-		goto out;
-	}
-	name = storage_put("covers", ext, up.data, up.len);
+	multipart_free(mp);
+	return ext;
+}
+
+/* POST /albums/{id}/covers, multipart/form-data with a file field "cover" -> 201 {coverUrl} */
+void albums_cover_upload(struct request *req)
+{
+	struct cover_upload up = { .data = NULL };
+	const char *ext;
+	char *name = NULL;
+	PGresult *res = NULL;
+	struct json_object *data;
+
+	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0 ||
+	    (ext = cover_read_or_reply(req, &up)) == NULL)
+		return;
+	name = storage_put(COVER_AREA, ext, up.data, up.len);
 	if (name == NULL) {
 		reply_error(req, 500, "could not store the cover");
 		goto out;
 	}
 	const char *params[] = { req->params[0], name };
-	r = db_exec(&album_set_cover, params, &res);
-	if (r != DB_OK || PQntuples(res) == 0) {
-		storage_delete("covers", name);
-		if (r != DB_OK)
-			reply_db_error(req, r, res);
-		else
-			reply_error(req, 404, "album not found");
+	res = query_row_or_reply(req, &album_set_cover, params, "album not found");
+	if (res == NULL) {
+		storage_delete(COVER_AREA, name);
 		goto out;
 	}
-	if (!PQgetisnull(res, 0, 0))
-		storage_delete("covers", PQgetvalue(res, 0, 0));
-	url = storage_url("covers", name);
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "coverUrl", url ? json_object_new_string(url) : NULL);
+	storage_delete(COVER_AREA, db_text_or_null(res, 0, "old_cover"));
+	data = json_object_new_object();
+	json_object_object_add(data, "coverUrl", cover_url_json(name));
 	reply_message(req, 201, "cover uploaded", data);
 out:
-	multipart_free(mp);
 	free(name);
-	free(url);
-	PQclear(res);
-}
-
-DB_STMT(albums_list_stmt, 0, "SELECT id, name, year, cover FROM albums ORDER BY lower(name), id LIMIT 500");
-
-/* GET /albums -> {albums: [{id, name, year, coverUrl}]}: for browsing; OpenMusic has no list */
-void albums_list(struct request *req)
-{
-	PGresult *res = query_or_reply(req, &albums_list_stmt, NULL);
-
-	if (res == NULL)
-		return;
-	struct json_object *list = json_object_new_array_ext(PQntuples(res)), *data = json_object_new_object();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *album = json_object_new_object();
-		json_object_object_add(album, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(album, "name", json_object_new_string(PQgetvalue(res, i, 1)));
-		json_object_object_add(album, "year", json_object_new_int(atoi(PQgetvalue(res, i, 2))));
-		json_object_object_add(album, "coverUrl", cover_url_json(res, i, 3));
-		json_object_array_add(list, album);
-	}
-	json_object_object_add(data, "albums", list);
-	reply_data(req, 200, data);
 	PQclear(res);
 }

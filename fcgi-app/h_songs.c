@@ -2,11 +2,11 @@
 #include "cache.h"
 #include "catalog.h"
 #include "db.h"
-#include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "publish.h"
+#include "query.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -15,38 +15,10 @@
 
 /* Empty filters match everything; strpos needs no escaping of % or _. */
 DB_STMT(songs_search_stmt, 2,
-	"SELECT id, title, performer FROM songs"
+	"SELECT id AS song_id, title, performer FROM songs"
 	" WHERE ($1::text IS NULL OR strpos(lower(title), lower($1)) > 0)"
 	"   AND ($2::text IS NULL OR strpos(lower(performer), lower($2)) > 0)"
 	" ORDER BY lower(title), id LIMIT 500");
-
-/* GET /songs?title=&performer= -> {songs: [{id, title, performer}]} */
-void songs_search(struct request *req)
-{
-	const char *params[] = { req_query(req, "title"), req_query(req, "performer") };
-	PGresult *res = NULL;
-	enum db_result r = db_exec(&songs_search_stmt, params, &res);
-	struct json_object *songs, *data;
-
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-		PQclear(res);
-		return;
-	}
-	songs = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *song = json_object_new_object();
-
-		json_object_object_add(song, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(song, "title", json_object_new_string(PQgetvalue(res, i, 1)));
-		json_object_object_add(song, "performer", json_object_new_string(PQgetvalue(res, i, 2)));
-		json_object_array_add(songs, song);
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "songs", songs);
-	reply_data(req, 200, data);
-	PQclear(res);
-}
 
 DB_STMT(song_insert, 8,
 	"INSERT INTO songs (id, title, year, genre, performer, duration, album_id, created_by)"
@@ -56,7 +28,7 @@ DB_STMT(song_insert, 8,
 
 DB_STMT(song_by_id, 1,
 	"SELECT id, title, year, performer, genre, duration, album_id,"
-	"       iso_time(inserted_at), iso_time(updated_at)"
+	"       iso_time(inserted_at) AS inserted_at, iso_time(updated_at) AS updated_at"
 	"  FROM songs WHERE id = $1");
 
 /* The song and the snapshots that show it change together. */
@@ -66,7 +38,8 @@ DB_STMT(song_update, 7,
 	"         duration = $6::integer, album_id = $7, updated_at = now()"
 	"   WHERE id = $1 AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM albums WHERE id = $7))"
 	"  RETURNING id)"
-	" SELECT (SELECT count(*) FROM s), EXISTS (SELECT 1 FROM songs WHERE id = $1), t.key, t.version"
+	" SELECT (SELECT count(*) FROM s) AS updated,"
+	"        EXISTS (SELECT 1 FROM songs WHERE id = $1) AS song_exists, t.key, t.version"
 	"   FROM (SELECT 1) one LEFT JOIN song_touch($1) t ON EXISTS (SELECT 1 FROM s)");
 
 DB_STMT(song_delete_stmt, 1, "SELECT status, key, version FROM song_delete($1)");
@@ -78,6 +51,21 @@ const struct status_word song_delete_statuses[] = {
 	{ "playing", 409, "the song is playing in a room: it can be deleted once it has finished" },
 	STATUS_END,
 };
+
+/* GET /songs?title=&performer= -> {songs: [{id, title, performer}]} */
+void songs_search(struct request *req)
+{
+	const char *params[] = { req_query(req, "title"), req_query(req, "performer") };
+	PGresult *res = query_or_reply(req, &songs_search_stmt, params);
+	struct json_object *data;
+
+	if (res == NULL)
+		return;
+	data = json_object_new_object();
+	json_object_object_add(data, "songs", song_summaries_json(res));
+	reply_data(req, 200, data);
+	PQclear(res);
+}
 
 /* Validated song body of POST and PUT, as statement text parameters 2..7. */
 static int song_body_or_reply(struct request *req, const char *params[7], char year[16], char duration[16])
@@ -113,87 +101,100 @@ void songs_create(struct request *req)
 	const char *params[8];
 	char year[16], duration[16], id[40];
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data;
 
 	if (song_body_or_reply(req, params, year, duration) != 0)
 		return;
 	ids_random("song", id, sizeof id);
 	params[0] = id;
 	params[7] = catalog_creator(req);
-	r = db_exec(&song_insert, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
-		reply_error(req, 404, "album not found");
-	} else {
-		struct json_object *data = json_object_new_object();
-
-		json_object_object_add(data, "songId", json_object_new_string(id));
-		reply_message(req, 201, "song added", data);
-	}
+	/* No row: the insert found no such album. */
+	res = query_row_or_reply(req, &song_insert, params, "album not found");
+	if (res == NULL)
+		goto out;
+	data = json_object_new_object();
+	json_object_object_add(data, "songId", json_object_new_string(id));
+	reply_message(req, 201, "song added", data);
+out:
 	PQclear(res);
+}
+
+/*
+ * The song object of GET /songs/{id}: {id, title, year, performer, genre,
+ * duration, albumId, insertedAt, updatedAt} from song_by_id's columns.
+ */
+static struct json_object *song_json(const PGresult *res, int row)
+{
+	struct json_object *song = json_object_new_object();
+
+	json_object_object_add(song, "id", col_json_text(res, row, "id"));
+	json_object_object_add(song, "title", col_json_text(res, row, "title"));
+	json_object_object_add(song, "year", col_json_int(res, row, "year"));
+	json_object_object_add(song, "performer", col_json_text(res, row, "performer"));
+	json_object_object_add(song, "genre", col_json_text(res, row, "genre"));
+	json_object_object_add(song, "duration", col_json_int(res, row, "duration"));
+	json_object_object_add(song, "albumId", col_json_text(res, row, "album_id"));
+	json_object_object_add(song, "insertedAt", col_json_text(res, row, "inserted_at"));
+	json_object_object_add(song, "updatedAt", col_json_text(res, row, "updated_at"));
+	return song;
 }
 
 /* GET /songs/{id} -> {song: {id, title, year, performer, genre, duration, albumId, insertedAt, updatedAt}} */
 void songs_get(struct request *req)
 {
 	const char *params[] = { req->params[0] };
-	PGresult *res = NULL;
-	enum db_result r = db_exec(&song_by_id, params, &res);
+	PGresult *res = query_row_or_reply(req, &song_by_id, params, "song not found");
+	struct json_object *data;
 
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
-		reply_error(req, 404, "song not found");
-	} else {
-		struct json_object *song = json_object_new_object(), *data = json_object_new_object();
-
-		json_object_object_add(song, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-		json_object_object_add(song, "title", json_object_new_string(PQgetvalue(res, 0, 1)));
-		json_object_object_add(song, "year", json_object_new_int(atoi(PQgetvalue(res, 0, 2))));
-		json_object_object_add(song, "performer", json_object_new_string(PQgetvalue(res, 0, 3)));
-		json_object_object_add(song, "genre", json_object_new_string(PQgetvalue(res, 0, 4)));
-		json_object_object_add(song, "duration", PQgetisnull(res, 0, 5) ? NULL :
-				       json_object_new_int(atoi(PQgetvalue(res, 0, 5))));
-		json_object_object_add(song, "albumId", PQgetisnull(res, 0, 6) ? NULL :
-				       json_object_new_string(PQgetvalue(res, 0, 6)));
-		json_object_object_add(song, "insertedAt", json_object_new_string(PQgetvalue(res, 0, 7)));
-		json_object_object_add(song, "updatedAt", json_object_new_string(PQgetvalue(res, 0, 8)));
-		json_object_object_add(data, "song", song);
-		reply_data(req, 200, data);
-	}
+	if (res == NULL)
+		return;
+	data = json_object_new_object();
+	json_object_object_add(data, "song", song_json(res, 0));
+	reply_data(req, 200, data);
 	PQclear(res);
 }
 
 /*
- * After a song changed (song set: its new fields) or was deleted (NULL):
- * invalidate the (key, version) pairs in columns kcol, kcol+1 of every row,
- * then tell whoever shows it. A room gets song_changed or song_removed
- * (docs/protocol.md), so its screens need not wait for their watchdog; a
- * personal queue's devices get "catalog" and fetch the queue again.
+ * The channel that shows the snapshot cache key and the message type it gets
+ * for a changed (changed set) or deleted song: a room gets song_changed or
+ * song_removed (docs/protocol.md), so its screens need not wait for their
+ * watchdog; a personal queue's devices get "catalog" and fetch the queue
+ * again. NULL for a key nobody watches live (a playlist's).
  */
-static void song_touched(const PGresult *res, int kcol, const char *song_id, struct json_object *song)
+static const char *song_change_channel(const char *key, int changed, char *channel, size_t cap)
+{
+	if (strncmp(key, "me_queue:", 9) == 0) {
+		snprintf(channel, cap, "users/%s", key + 9);
+		return "catalog";
+	}
+	if (strncmp(key, "queue:", 6) == 0) {
+		snprintf(channel, cap, "rooms/%s", key + 6);
+		return changed ? "song_changed" : "song_removed";
+	}
+	return NULL;
+}
+
+/*
+ * After a song changed (song set: its new fields) or was deleted (NULL):
+ * invalidate the snapshot in the columns key and version of every row, then
+ * tell whoever shows it live. A room's message carries the new fields.
+ */
+static void song_change_announce(const PGresult *res, const char *song_id, struct json_object *song)
 {
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *key = PQgetvalue(res, i, kcol);
-		long long version = strtoll(PQgetvalue(res, i, kcol + 1), NULL, 10);
+		const char *key = db_text_or_null(res, i, "key"), *type;
+		long long version = db_long(res, i, "version");
 		struct json_object *msg;
 		char channel[96];
 
-		if (PQgetisnull(res, i, kcol))
+		if (key == NULL)
 			continue;
 		cache_invalidate(key, version);
-		msg = json_object_new_object();
-		if (strncmp(key, "me_queue:", 9) == 0) {
-			snprintf(channel, sizeof channel, "users/%s", key + 9);
-			json_object_object_add(msg, "type", json_object_new_string("catalog"));
-		} else if (strncmp(key, "queue:", 6) == 0) {
-			snprintf(channel, sizeof channel, "rooms/%s", key + 6);
-			json_object_object_add(msg, "type", json_object_new_string(song ? "song_changed" : "song_removed"));
-		} else {
-			json_object_put(msg);
+		type = song_change_channel(key, song != NULL, channel, sizeof channel);
+		if (type == NULL)
 			continue;
-		}
+		msg = json_object_new_object();
+		json_object_object_add(msg, "type", json_object_new_string(type));
 		json_object_object_add(msg, "revision", json_object_new_int64(version));
 		json_object_object_add(msg, "songId", json_object_new_string(song_id));
 		if (song != NULL && key[0] == 'q')
@@ -210,28 +211,29 @@ void songs_update(struct request *req)
 	const char *params[7];
 	char year[16], duration[16];
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *song;
 
 	if (song_body_or_reply(req, params, year, duration) != 0 ||
 	    catalog_may_change_or_reply(req, "song", req->params[0]) != 0)
 		return;
 	params[0] = req->params[0];
-	r = db_exec(&song_update, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
-		reply_error(req, 404, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? "album not found"
-									       : "song not found");
-	} else {
-		struct json_object *song = json_object_new_object();
-
-		json_object_object_add(song, "title", json_object_new_string(params[1]));
-		json_object_object_add(song, "performer", json_object_new_string(params[4]));
-		json_object_object_add(song, "duration", params[5] ? json_object_new_int(atoi(params[5])) : NULL);
-		song_touched(res, 2, req->params[0], song);
-		json_object_put(song);
-		reply_message(req, 200, "song updated", NULL);
+	res = query_or_reply(req, &song_update, params);
+	if (res == NULL)
+		goto out;
+	if (db_long(res, 0, "updated") == 0) {
+		/* The song is there, so the album it names is not. */
+		reply_error(req, 404, db_bool(res, 0, "song_exists") ? "album not found" : "song not found");
+		goto out;
 	}
+	/* What a room's screens show of a song; the rest they fetch. */
+	song = json_object_new_object();
+	json_object_object_add(song, "title", json_object_new_string(params[1]));
+	json_object_object_add(song, "performer", json_object_new_string(params[4]));
+	json_object_object_add(song, "duration", params[5] ? json_object_new_int(atoi(params[5])) : NULL);
+	song_change_announce(res, req->params[0], song);
+	json_object_put(song);
+	reply_message(req, 200, "song updated", NULL);
+out:
 	PQclear(res);
 }
 
@@ -239,16 +241,15 @@ void songs_update(struct request *req)
 void songs_delete(struct request *req)
 {
 	const char *params[] = { req->params[0] };
-	PGresult *res;
-	const char *status;
+	PGresult *res = NULL;
 
-	if (catalog_may_change_or_reply(req, "song", req->params[0]) != 0 ||
-	    (res = query_or_reply(req, &song_delete_stmt, params)) == NULL)
+	if (catalog_may_change_or_reply(req, "song", req->params[0]) != 0)
 		return;
-	status = PQgetvalue(res, 0, 0);
-	if (status_or_reply(req, status, song_delete_statuses) != NULL) {
-		song_touched(res, 1, req->params[0], NULL);
-		reply_message(req, 200, "song deleted", NULL);
-	}
+	res = query_or_reply(req, &song_delete_stmt, params);
+	if (res == NULL || status_or_reply(req, db_text(res, 0, "status"), song_delete_statuses) == NULL)
+		goto out;
+	song_change_announce(res, req->params[0], NULL);
+	reply_message(req, 200, "song deleted", NULL);
+out:
 	PQclear(res);
 }

@@ -196,12 +196,27 @@ static int header_line(struct multipart *mp, char *line)
 	return 0;
 }
 
+/*
+ * The one byte a state wants next: 1 when it came (and is consumed), 0 while
+ * nothing is pending, -1 (the parse failed with why) when another came.
+ */
+static int expect_byte(struct multipart *mp, char want, const char *why)
+{
+	if (mp->pending_len == 0)
+		return 0;
+	if (mp->pending[0] != want)
+		return fail(mp, why);
+	consume(mp, 1);
+	return 1;
+}
+
 /* Run the state machine over the pending bytes as far as they decide anything. */
 static int step(struct multipart *mp)
 {
 	for (;;) {
 		char *hit;
 		size_t keep;
+		int got;
 
 		switch (mp->state) {
 		case S_PREAMBLE:
@@ -231,19 +246,13 @@ static int step(struct multipart *mp)
 			}
 			break;
 		case S_AFTER_DASH:
-			if (mp->pending_len == 0)
-				return 0;
-			if (mp->pending[0] != '-')
-				return fail(mp, "garbage after a boundary");
-			consume(mp, 1);
+			if ((got = expect_byte(mp, '-', "garbage after a boundary")) <= 0)
+				return got;
 			mp->state = S_EPILOGUE;
 			break;
 		case S_PADDING_CR:
-			if (mp->pending_len == 0)
-				return 0;
-			if (mp->pending[0] != '\n')
-				return fail(mp, "boundary line does not end with CRLF");
-			consume(mp, 1);
+			if ((got = expect_byte(mp, '\n', "boundary line does not end with CRLF")) <= 0)
+				return got;
 			memset(&mp->part, 0, sizeof mp->part);
 			mp->header_bytes = 0;
 			mp->state = S_HEADERS;

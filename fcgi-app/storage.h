@@ -11,7 +11,7 @@
  */
 char *storage_put(const char *kind, const char *ext, const void *data, size_t len);
 
-/* Remove a stored file; a name that does not look like ours is ignored. 0 or -1. */
+/* Remove a stored file; NULL, or a name that does not look like ours, is ignored. 0 or -1. */
 int storage_delete(const char *kind, const char *name);
 
 /* The absolute public URL of a stored file (caller frees). */
