@@ -55,7 +55,7 @@ static void drop_connection(const char *why)
 
 static redisReply *command(const char *fmt, ...);
 
-/* Copies of cache entries kept elsewhere (snapshot files), told of every replayed invalidation. */
+/* Copies of cache entries kept elsewhere (snapshot files), told of every invalidation. */
 static const struct cache_mirror *mirror;
 
 void cache_set_mirror(const struct cache_mirror *m)
@@ -248,6 +248,8 @@ void cache_invalidate(const char *key, long long version)
 		freeReplyObject(r);
 	else
 		remember(key, version);
+	/* After Redis: a reader checks Redis before it places a copy (queue_cache.h). */
+	mirror_forget(key);
 }
 
 enum cache_result cache_version(const char *key, long long *version)

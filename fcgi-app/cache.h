@@ -35,7 +35,7 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 /*
  * Store a snapshot read at version, unless the cache already knows a newer
  * version. meta may be NULL. ttl in seconds. Returns 1 when stored, 0 when
- * a newer version is known, -1 when Redis cannot be reached.
+ * a newer version is known, -1 when Redis could not be asked.
  */
 int cache_put(const char *key, long long version, const char *body, const char *meta, int ttl);
 
@@ -43,17 +43,17 @@ int cache_put(const char *key, long long version, const char *body, const char *
  * After a committed write at version: forget any older snapshot and remember
  * the version so a slower reader cannot store an older one. A call that
  * cannot reach Redis is remembered and replayed on the next connection.
+ * The mirror's copy of the key (cache_set_mirror), if any, is removed after
+ * Redis is told, and again when a remembered call is replayed.
  */
 void cache_invalidate(const char *key, long long version);
 
 /*
  * Copies of entries kept outside Redis (a room queue's snapshot files,
- * queue_cache.h). Whoever keeps them removes its copy after each
- * cache_invalidate() itself; what only the cache knows is when an
- * invalidation that could not be sent at the time reaches Redis at last:
- * forget(key) then, and forget_all() when the list of them was lost. A copy
- * placed from the stale entry meanwhile goes with it. The worker sets the
- * mirror at start-up.
+ * queue_cache.h). They follow the cache, so the cache tells them, without
+ * knowing what they are: forget(key) after each invalidation, whoever made
+ * it, forget_all() when the list of invalidations to replay was lost. The
+ * worker sets it at start-up.
  */
 struct cache_mirror {
 	void (*forget)(const char *key);

@@ -271,6 +271,7 @@ void queue_vote(struct request *req)
 	const char *status;
 	int64_t value;
 	char value_text[8];
+	int removed, changed;
 	PGresult *res = NULL;
 	struct json_object *data;
 
@@ -283,19 +284,18 @@ void queue_vote(struct request *req)
 	status = db_text(res, 0, "status");
 	if (status_or_reply(req, status, queue_vote_statuses) == NULL)
 		goto out;
-	int removed = strcmp(status, "removed") == 0, changed = strcmp(status, "unchanged") != 0;
-	long long entry = strtoll(entry_id, NULL, 10);
-
+	removed = strcmp(status, "removed") == 0;
+	changed = strcmp(status, "unchanged") != 0;
 	if (changed) {
 		struct json_object *msg = json_object_new_object();
-		json_object_object_add(msg, "entryId", json_object_new_int64(entry));
+		json_object_object_add(msg, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
 		json_object_object_add(msg, "score", col_json_int(res, 0, "score"));
 		if (removed)
 			json_object_object_add(msg, "removed", json_object_new_boolean(1));
 		queue_cache_changed(req, code, db_long(res, 0, "revision"), "vote", msg);
 	}
 	data = json_object_new_object();
-	json_object_object_add(data, "entryId", json_object_new_int64(entry));
+	json_object_object_add(data, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
 	json_object_object_add(data, "value", json_object_new_int64(value));
 	json_object_object_add(data, "score", col_json_int(res, 0, "score"));
 	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
@@ -394,6 +394,7 @@ void queue_skip(struct request *req)
 	const char *status;
 	int64_t entry;
 	char entry_text[24], listeners[16];
+	int skipped;
 	PGresult *res = NULL;
 	struct json_object *data;
 
@@ -408,8 +409,7 @@ void queue_skip(struct request *req)
 	status = db_text(res, 0, "status");
 	if (status_or_reply(req, status, room_skip_statuses) == NULL)
 		goto out;
-	int skipped = strcmp(status, "skipped") == 0;
-
+	skipped = strcmp(status, "skipped") == 0;
 	data = json_object_new_object();
 	if (skipped) {
 		publish_advance(req, code, res, "skipped", data);

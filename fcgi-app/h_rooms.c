@@ -62,6 +62,15 @@ static struct json_object *col_json_parsed(const PGresult *res, int row, const c
 	return text != NULL ? json_tokener_parse(text) : NULL;
 }
 
+/* {"status":"success","data":{key: value}}; takes value. */
+static void reply_data_field(struct request *req, int status, const char *key, struct json_object *value)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, key, value);
+	reply_data(req, status, data);
+}
+
 /* POST /rooms {"name"} -> 201 {room}; the caller becomes the host. */
 void rooms_create(struct request *req)
 {
@@ -69,7 +78,6 @@ void rooms_create(struct request *req)
 	char id[40], code[ROOM_CODE_LEN + 1];
 	PGresult *res = NULL;
 	enum db_result r = DB_FAILED;
-	struct json_object *data;
 
 	if (field_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
 		return;
@@ -87,9 +95,7 @@ void rooms_create(struct request *req)
 		reply_db_error(req, r, res);
 		goto out;
 	}
-	data = json_object_new_object();
-	json_object_object_add(data, "room", room_json(res, 0));
-	reply_data(req, 201, data);
+	reply_data_field(req, 201, "room", room_json(res, 0));
 out:
 	PQclear(res);
 }
@@ -99,7 +105,7 @@ void rooms_get(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	struct json_object *room, *data;
+	struct json_object *room;
 	int playing;
 
 	if (code == NULL)
@@ -114,9 +120,7 @@ void rooms_get(struct request *req)
 	json_object_object_add(room, "nowPlaying", playing ? entry_json(res, 0, ENTRY_PLAYING) : NULL);
 	json_object_object_add(room, "listeners", json_object_new_int(room_listeners(code, playing ?
 							db_long(res, 0, "entry_id") : 0)));
-	data = json_object_new_object();
-	json_object_object_add(data, "room", room);
-	reply_data(req, 200, data);
+	reply_data_field(req, 200, "room", room);
 out:
 	PQclear(res);
 }
@@ -347,16 +351,18 @@ static const struct standing_change ban_change = {
 	{ "member unbanned", "member banned" }, 1, describe_ban,
 };
 
-/* Room params[0]'s member set on or off as how says: the change published and replied. */
-static void member_standing_set(struct request *req, const char *member, int on,
-				const struct standing_change *how)
+/*
+ * Room params[0]'s member set on (the body's memberId) or off (params[1]) as
+ * how says: the change published and replied.
+ */
+static void member_standing_set(struct request *req, int on, const struct standing_change *how)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
-	const char *status;
+	const char *member = req->params[1], *status;
 	PGresult *res = NULL;
 	struct json_object *data = NULL, *msg;
 
-	if (code == NULL)
+	if (code == NULL || (on && field_string_or_reply(req, req->json, "memberId", 1, 64, &member) != 0))
 		return;
 	const char *params[] = { code, req->who.id, member, on ? "true" : "false" };
 	if ((res = query_or_reply(req, how->stmt, params)) == NULL)
@@ -383,31 +389,25 @@ out:
 /* POST /rooms/{code}/cohosts {memberId} -> 200; the host only */
 void rooms_cohost_add(struct request *req)
 {
-	const char *member;
-
-	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
-		member_standing_set(req, member, 1, &cohost_change);
+	member_standing_set(req, 1, &cohost_change);
 }
 
 /* DELETE /rooms/{code}/cohosts/{memberId} -> 200; the host only */
 void rooms_cohost_delete(struct request *req)
 {
-	member_standing_set(req, req->params[1], 0, &cohost_change);
+	member_standing_set(req, 0, &cohost_change);
 }
 
 /* POST /rooms/{code}/bans {memberId} -> 200; hosts only */
 void rooms_ban_add(struct request *req)
 {
-	const char *member;
-
-	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
-		member_standing_set(req, member, 1, &ban_change);
+	member_standing_set(req, 1, &ban_change);
 }
 
 /* DELETE /rooms/{code}/bans/{memberId} -> 200; hosts only */
 void rooms_ban_delete(struct request *req)
 {
-	member_standing_set(req, req->params[1], 0, &ban_change);
+	member_standing_set(req, 0, &ban_change);
 }
 
 /* GET /rooms/{code}/members -> {members: [{id, name, role, banned, played}]} */
@@ -415,7 +415,7 @@ void rooms_members(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	struct json_object *list, *data;
+	struct json_object *members;
 
 	if (code == NULL)
 		return;
@@ -423,19 +423,10 @@ void rooms_members(struct request *req)
 	/* Every room has its host as a member: no row, no room. */
 	if ((res = query_row_or_reply(req, &room_members_stmt, params, "room not found")) == NULL)
 		goto out;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *m = json_object_new_object();
-		json_object_object_add(m, "id", col_json_text(res, i, "member_id"));
-		json_object_object_add(m, "name", col_json_text(res, i, "name"));
-		json_object_object_add(m, "role", col_json_text(res, i, "role"));
-		json_object_object_add(m, "banned", col_json_bool(res, i, "banned"));
-		json_object_object_add(m, "played", col_json_int(res, i, "played"));
-		json_object_array_add(list, m);
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "members", list);
-	reply_data(req, 200, data);
+	members = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(members, room_member_json(res, i));
+	reply_data_field(req, 200, "members", members);
 out:
 	PQclear(res);
 }
@@ -445,7 +436,7 @@ void rooms_history(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	struct json_object *list, *data;
+	struct json_object *played;
 
 	if (code == NULL)
 		return;
@@ -456,13 +447,11 @@ void rooms_history(struct request *req)
 		reply_error(req, 404, "room not found");
 		goto out;
 	}
-	list = json_object_new_array();
+	played = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++)
 		if (!db_is_null(res, i, "entry_id"))
-			json_object_array_add(list, entry_json(res, i, ENTRY_PLAYED));
-	data = json_object_new_object();
-	json_object_object_add(data, "entries", list);
-	reply_data(req, 200, data);
+			json_object_array_add(played, entry_json(res, i, ENTRY_PLAYED));
+	reply_data_field(req, 200, "entries", played);
 out:
 	PQclear(res);
 }

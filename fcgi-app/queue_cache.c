@@ -21,7 +21,7 @@ static void queue_key(char *out, size_t cap, const char *code)
 	snprintf(out, cap, QUEUE_KEY_PREFIX "%s", code);
 }
 
-/* A replayed invalidation of a room's queue: its file goes too. */
+/* Any invalidation of a room's queue (a room action, a catalog edit, a replay): its file goes too. */
 static void forget_file_of_key(const char *key)
 {
 	size_t n = strlen(QUEUE_KEY_PREFIX);
@@ -111,10 +111,9 @@ void queue_cache_changed(struct request *req, const char *code, long long revisi
 	char key[KEY_CAP], channel[32];
 	struct json_object *out = json_object_new_object();
 
-	/* This order is the coherence rule (queue_cache.h): Redis, the file, the message. */
+	/* The coherence rule (queue_cache.h): Redis, then the file (the mirror), then the message. */
 	queue_key(key, sizeof key, code);
 	cache_invalidate(key, revision);
-	snapshot_forget(code);
 	/* type and revision first, so a reader of the raw stream sees them at once */
 	json_object_object_add(out, "type", json_object_new_string(type));
 	json_object_object_add(out, "revision", json_object_new_int64(revision));

@@ -17,15 +17,18 @@ struct request;
  * than a change message a screen has seen, and never outlives the entry:
  *  - a write invalidates the Redis entry at its revision, then removes the
  *    file, and only then publishes its message (queue_cache_changed()), so
- *    after a message the file is either gone or newer;
+ *    after a message the file is either gone or newer. The file goes with
+ *    every invalidation of the key, whoever makes it (a catalog edit in
+ *    h_songs.c, a replay after Redis was away): cache.c tells its mirror,
+ *    which queue_cache_worker_init() sets;
  *  - a reader places its file only after checking, under the room's lock,
  *    that Redis knows no newer version; the writer's removal takes the same
  *    lock, so a check made before the write's invalidation is followed by
  *    the removal, and one made after it sees the newer version;
  *  - with Redis unreachable nothing is placed (there is nothing to check
  *    against); an invalidation Redis missed is replayed on reconnection and
- *    removes the file again (cache_set_mirror()); the supervisor removes
- *    files older than the Redis entry's lifetime and every file at start-up.
+ *    removes the file again; the supervisor removes files older than the
+ *    Redis entry's lifetime and every file at start-up.
  */
 
 /* Supervisor, before the workers start: make the snapshot directories, drop every file. */

@@ -1,70 +1,113 @@
-/* room_json.c: a room, its settings and its queue entries as the API shows them */
+/* room_json.c: a room, its settings, its members and its queue entries as the API shows them */
 #include "room_json.h"
 #include "query.h"
 
+/* One JSON field from one column: its key, the column's name, how its text reads. */
+struct column_field {
+	const char *key;
+	const char *column;
+	struct json_object *(*read)(const PGresult *res, int row, const char *name);
+};
+
+/* The fields (up to one with a NULL key) of row into obj, in the table's order. */
+static struct json_object *add_fields(struct json_object *obj, const PGresult *res, int row,
+				      const struct column_field *fields)
+{
+	for (; fields->key != NULL; fields++)
+		json_object_object_add(obj, fields->key, fields->read(res, row, fields->column));
+	return obj;
+}
+
+static const struct column_field room_fields[] = {
+	{ "id", "id", col_json_text },
+	{ "code", "code", col_json_text },
+	{ "name", "name", col_json_text },
+	{ "revision", "revision", col_json_int },
+	{ NULL, NULL, NULL },
+}, host_fields[] = {
+	{ "id", "host_id", col_json_text },
+	{ "name", "host_name", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
 struct json_object *room_json(const PGresult *res, int row)
 {
-	struct json_object *room = json_object_new_object(), *host = json_object_new_object();
+	struct json_object *room = add_fields(json_object_new_object(), res, row, room_fields);
 
-	json_object_object_add(room, "id", col_json_text(res, row, "id"));
-	json_object_object_add(room, "code", col_json_text(res, row, "code"));
-	json_object_object_add(room, "name", col_json_text(res, row, "name"));
-	json_object_object_add(room, "revision", col_json_int(res, row, "revision"));
-	json_object_object_add(host, "id", col_json_text(res, row, "host_id"));
-	json_object_object_add(host, "name", col_json_text(res, row, "host_name"));
-	json_object_object_add(room, "host", host);
+	json_object_object_add(room, "host", add_fields(json_object_new_object(), res, row, host_fields));
 	json_object_object_add(room, "createdAt", col_json_text(res, row, "created_at"));
 	return room;
 }
 
+static const struct column_field settings_fields[] = {
+	{ "votingMode", "voting_mode", col_json_text },
+	{ "autoRemoveThreshold", "auto_remove_threshold", col_json_int },
+	{ "memberCap", "member_cap", col_json_int },
+	{ "maxQueueLength", "max_queue", col_json_int },
+	{ "maxSongDuration", "max_duration", col_json_int },
+	{ "tieRule", "tie_rule", col_json_text },
+	{ "fallbackPlaylistId", "fallback_playlist_id", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
 struct json_object *room_settings_json(const PGresult *res, int row)
 {
-	struct json_object *s = json_object_new_object();
-
-	json_object_object_add(s, "votingMode", col_json_text(res, row, "voting_mode"));
-	json_object_object_add(s, "autoRemoveThreshold", col_json_int(res, row, "auto_remove_threshold"));
-	json_object_object_add(s, "memberCap", col_json_int(res, row, "member_cap"));
-	json_object_object_add(s, "maxQueueLength", col_json_int(res, row, "max_queue"));
-	json_object_object_add(s, "maxSongDuration", col_json_int(res, row, "max_duration"));
-	json_object_object_add(s, "tieRule", col_json_text(res, row, "tie_rule"));
-	json_object_object_add(s, "fallbackPlaylistId", col_json_text(res, row, "fallback_playlist_id"));
-	return s;
+	return add_fields(json_object_new_object(), res, row, settings_fields);
 }
 
-/* {id, title, performer, duration, youtubeId} */
-static struct json_object *entry_song_json(const PGresult *res, int row)
+static const struct column_field member_fields[] = {
+	{ "id", "member_id", col_json_text },
+	{ "name", "name", col_json_text },
+	{ "role", "role", col_json_text },
+	{ "banned", "banned", col_json_bool },
+	{ "played", "played", col_json_int },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_member_json(const PGresult *res, int row)
 {
-	struct json_object *song = json_object_new_object();
-
-	json_object_object_add(song, "id", col_json_text(res, row, "song_id"));
-	json_object_object_add(song, "title", col_json_text(res, row, "title"));
-	json_object_object_add(song, "performer", col_json_text(res, row, "performer"));
-	json_object_object_add(song, "duration", col_json_int(res, row, "duration"));
-	json_object_object_add(song, "youtubeId", col_json_text(res, row, "youtube_id"));
-	return song;
+	return add_fields(json_object_new_object(), res, row, member_fields);
 }
+
+static const struct column_field song_fields[] = {
+	{ "id", "song_id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "performer", "performer", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ "youtubeId", "youtube_id", col_json_text },
+	{ NULL, NULL, NULL },
+}, adder_fields[] = {
+	{ "id", "added_by_id", col_json_text },
+	{ "name", "added_by_name", col_json_text },
+	{ NULL, NULL, NULL },
+}, entry_tail_fields[] = {
+	{ "addedAt", "added_at", col_json_text },
+	{ "fallback", "fallback", col_json_bool },
+	{ "adderPlayed", "adder_played", col_json_int },
+	{ NULL, NULL, NULL },
+}, playing_fields[] = {
+	{ "startedAt", "started_at", col_json_text },
+	{ "skipVotes", "skip_votes", col_json_int },
+	{ NULL, NULL, NULL },
+}, played_fields[] = {
+	{ "startedAt", "started_at", col_json_text },
+	{ "endedAt", "ended_at", col_json_text },
+	{ "endReason", "end_reason", col_json_text },
+	{ NULL, NULL, NULL },
+};
 
 struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kind)
 {
-	struct json_object *entry = json_object_new_object(), *by = json_object_new_object();
+	struct json_object *entry = json_object_new_object();
 
 	json_object_object_add(entry, "id", col_json_int(res, row, "entry_id"));
-	json_object_object_add(entry, "song", entry_song_json(res, row));
+	json_object_object_add(entry, "song", add_fields(json_object_new_object(), res, row, song_fields));
 	json_object_object_add(entry, "score", col_json_int(res, row, "score"));
-	json_object_object_add(by, "id", col_json_text(res, row, "added_by_id"));
-	json_object_object_add(by, "name", col_json_text(res, row, "added_by_name"));
-	json_object_object_add(entry, "addedBy", by);
-	json_object_object_add(entry, "addedAt", col_json_text(res, row, "added_at"));
-	json_object_object_add(entry, "fallback", col_json_bool(res, row, "fallback"));
-	json_object_object_add(entry, "adderPlayed", col_json_int(res, row, "adder_played"));
-	if (kind == ENTRY_WAITING)
-		return entry;
-	json_object_object_add(entry, "startedAt", col_json_text(res, row, "started_at"));
-	if (kind == ENTRY_PLAYING) {
-		json_object_object_add(entry, "skipVotes", col_json_int(res, row, "skip_votes"));
-	} else {
-		json_object_object_add(entry, "endedAt", col_json_text(res, row, "ended_at"));
-		json_object_object_add(entry, "endReason", col_json_text(res, row, "end_reason"));
-	}
+	json_object_object_add(entry, "addedBy", add_fields(json_object_new_object(), res, row, adder_fields));
+	add_fields(entry, res, row, entry_tail_fields);
+	if (kind == ENTRY_PLAYING)
+		add_fields(entry, res, row, playing_fields);
+	else if (kind == ENTRY_PLAYED)
+		add_fields(entry, res, row, played_fields);
 	return entry;
 }

@@ -1,4 +1,4 @@
-/* room_json.h: a room, its settings and its queue entries as the API shows them, and the columns they are read from */
+/* room_json.h: a room, its settings, its members and its queue entries as the API shows them, and the columns they are read from */
 #ifndef QUEUED_ROOM_JSON_H
 #define QUEUED_ROOM_JSON_H
 
@@ -32,6 +32,9 @@ struct json_object *room_json(const PGresult *res, int row);
 
 /* {votingMode, autoRemoveThreshold, memberCap, ...} from ROOM_SETTINGS_SELECT's columns. Caller owns it. */
 struct json_object *room_settings_json(const PGresult *res, int row);
+
+/* {id, name, role, banned, played} from room_members columns member_id, name, role, banned, played. Caller owns it. */
+struct json_object *room_member_json(const PGresult *res, int row);
 
 /* Where an entry is in its life: what it shows besides what every entry shows. */
 enum entry_kind {

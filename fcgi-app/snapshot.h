@@ -45,7 +45,7 @@ void snapshot_forget(const char *code);
 /* Remove every file (start-up, or when nobody knows any more which are stale). */
 void snapshot_forget_all(void);
 
-/* Remove the files placed more than max_age seconds ago. */
+/* Remove the files placed more than max_age (> 0) seconds ago. */
 void snapshot_sweep(long max_age);
 
 /*
