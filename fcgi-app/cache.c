@@ -200,19 +200,23 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 	return result;
 }
 
-void cache_put(const char *key, long long version, const char *body, const char *meta, int ttl)
+int cache_put(const char *key, long long version, const char *body, const char *meta, int ttl)
 {
 	char full[KEY_MAX + 8], rev[32], ttl_text[16];
 	redisReply *r;
+	int stored;
 
 	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
-		return;
+		return -1;
 	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(rev, sizeof rev, "%lld", version);
 	snprintf(ttl_text, sizeof ttl_text, "%d", ttl);
 	r = command("EVAL %s 1 %s %s %s %s %s", put_script, full, rev, body, meta ? meta : "", ttl_text);
-	if (r != NULL)
-		freeReplyObject(r);
+	if (r == NULL)
+		return -1;
+	stored = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	return stored;
 }
 
 static void remember(const char *key, long long version)
@@ -244,7 +248,7 @@ void cache_invalidate(const char *key, long long version)
 		freeReplyObject(r);
 	else
 		remember(key, version);
-	/* After Redis: a reader checks Redis before it places a file (snapshot.h). */
+	/* After Redis: a reader checks Redis before it places a copy (queue_cache.h). */
 	mirror_forget(key);
 }
 

@@ -34,9 +34,10 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 
 /*
  * Store a snapshot read at version, unless the cache already knows a newer
- * version. meta may be NULL. ttl in seconds.
+ * version. meta may be NULL. ttl in seconds. Returns 1 when stored, 0 when
+ * a newer version is known, -1 when Redis could not be asked.
  */
-void cache_put(const char *key, long long version, const char *body, const char *meta, int ttl);
+int cache_put(const char *key, long long version, const char *body, const char *meta, int ttl);
 
 /*
  * After a committed write at version: forget any older snapshot and remember
@@ -48,10 +49,11 @@ void cache_put(const char *key, long long version, const char *body, const char 
 void cache_invalidate(const char *key, long long version);
 
 /*
- * Copies of entries kept outside Redis (the snapshot files, snapshot.h).
- * They follow the cache, so the cache tells them, without knowing what they
- * are: forget(key) after each invalidation, forget_all() when the list of
- * invalidations to replay was lost. The worker sets it at start-up.
+ * Copies of entries kept outside Redis (a room queue's snapshot files,
+ * queue_cache.h). They follow the cache, so the cache tells them, without
+ * knowing what they are: forget(key) after each invalidation, whoever made
+ * it, forget_all() when the list of invalidations to replay was lost. The
+ * worker sets it at start-up.
  */
 struct cache_mirror {
 	void (*forget)(const char *key);

@@ -1,19 +1,18 @@
 /* h_queue.c: a room's queue: snapshot, add, vote, remove, advance, vote-to-skip */
-#include "cache.h"
 #include "db.h"
 #include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
-#include "log.h"
+#include "queue_cache.h"
 #include "request.h"
-#include "room_util.h"
-#include "snapshot.h"
+#include "room_json.h"
+#include "room_listeners.h"
+#include "room_request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 /*
  * One statement, so one snapshot: revision, now playing and the waiting
@@ -104,82 +103,51 @@ const struct status_word room_skip_statuses[] = {
 	STATUS_END,
 };
 
-static void reply_snapshot(struct request *req, const char *text, long long revision, const char *source)
+/* The queue's data from queue_snapshot's rows: {code, revision, tieRule, nowPlaying, entries}. */
+static struct json_object *queue_json(const PGresult *res, const char *code)
 {
-	req->res.data_source = source;
-	snapshot_etag(req->res.etag, sizeof req->res.etag, revision,
-		      strlen(RAW_DATA_HEAD) + strlen(text) + strlen(RAW_DATA_TAIL));
-	if (snapshot_etag_matches(req->if_none_match, revision))
-		req->res.status = 304;
-	else
-		reply_raw_data(req, 200, text);
+	struct json_object *data = json_object_new_object(), *entries = json_object_new_array();
+	struct json_object *playing = NULL;
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (db_is_null(res, i, "entry_id"))
+			continue;
+		if (strcmp(db_text(res, i, "state"), "playing") == 0)
+			playing = entry_json(res, i, ENTRY_PLAYING);
+		else
+			json_object_array_add(entries, entry_json(res, i, ENTRY_WAITING));
+	}
+	json_object_object_add(data, "code", json_object_new_string(code));
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
+	json_object_object_add(data, "tieRule", col_json_text(res, 0, "tie_rule"));
+	json_object_object_add(data, "nowPlaying", playing);
+	json_object_object_add(data, "entries", entries);
+	return data;
 }
 
 /* GET /rooms/{code}/queue -> {code, revision, tieRule, nowPlaying, entries}, ETag = revision */
 void queue_get(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
-	char *cached = NULL;
-	long long revision = 0;
-	enum cache_result cr;
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data = NULL;
 
-	if (code == NULL)
+	if (code == NULL || queue_cache_reply_cached(req, code))
 		return;
-	const char *key = req_printf(req, "queue:%s", code);
-	cr = cache_get(key, &cached, NULL, &revision);
-	if (cr == CACHE_HIT) {
-		/*
-		 * nginx serves the file to a plain GET when there is one, so this
-		 * one found none (or asked with If-None-Match): leave one.
-		 */
-		if (req->if_none_match == NULL)
-			snapshot_store(key, revision, RAW_DATA_HEAD, cached, RAW_DATA_TAIL);
-		reply_snapshot(req, cached, revision, "cache");
-		free(cached);
-		return;
-	}
 	const char *params[] = { code };
-	r = db_exec(&queue_snapshot, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_row_or_reply(req, &queue_snapshot, params, "room not found")) == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "room not found");
-		goto out;
-	}
-	revision = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	struct json_object *data = json_object_new_object(), *entries = json_object_new_array();
-	struct json_object *playing = NULL;
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (PQgetisnull(res, i, 3))
-			continue;
-		if (strcmp(PQgetvalue(res, i, 2), "playing") == 0)
-			playing = room_entry_json(res, i, 3, 1);
-		else
-			json_object_array_add(entries, room_entry_json(res, i, 3, 0));
-	}
-	json_object_object_add(data, "code", json_object_new_string(code));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	json_object_object_add(data, "tieRule", json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(data, "nowPlaying", playing);
-	json_object_object_add(data, "entries", entries);
-	const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (cr == CACHE_MISS) {
-		cache_put(key, revision, text, NULL, CACHE_TTL);
-		snapshot_store(key, revision, RAW_DATA_HEAD, text, RAW_DATA_TAIL);
-	}
-	reply_snapshot(req, text, revision, "database");
-	json_object_put(data);
+	data = queue_json(res, code);
+	queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"),
+				json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
+	json_object_put(data);
 	PQclear(res);
 }
 
-/* The entry id as JSON, read again after a change; NULL (JSON null) when it is gone. */
-static struct json_object *entry_now(const char *id, int playing)
+/* Entry id as JSON, read again after a change; NULL (JSON null) when id is NULL or the entry is gone. */
+static struct json_object *entry_json_by_id(const char *id, enum entry_kind kind)
 {
 	PGresult *res = NULL;
 	struct json_object *e = NULL;
@@ -188,7 +156,7 @@ static struct json_object *entry_now(const char *id, int playing)
 	if (id == NULL)
 		return NULL;
 	if (db_exec(&entry_by_id, params, &res) == DB_OK && PQntuples(res) == 1)
-		e = room_entry_json(res, 0, 0, playing);
+		e = entry_json(res, 0, kind);
 	PQclear(res);
 	return e;
 }
@@ -232,100 +200,105 @@ static const char *song_of_body_or_reply(struct request *req)
 	const char *params[] = { id, title, performer ? performer : "YouTube", has_duration ? duration_text : NULL, video };
 	if ((res = query_or_reply(req, &youtube_song_upsert, params)) == NULL)
 		return NULL;
-	song_id = req_strdup(req, PQgetvalue(res, 0, 0));
+	song_id = req_strdup(req, db_text(res, 0, "id"));
 	PQclear(res);
 	return song_id;
 }
 
 /*
+ * The change message of a queue_add row: the new entry ("ok"), or the vote
+ * it became ("voted"); an unchanged add tells nobody.
+ */
+static void publish_add(struct request *req, const char *code, const PGresult *res,
+			struct json_object *entry)
+{
+	const char *status = db_text(res, 0, "status");
+	long long revision = db_long(res, 0, "revision");
+	struct json_object *msg;
+
+	if (strcmp(status, "unchanged") == 0)
+		return;
+	msg = json_object_new_object();
+	if (strcmp(status, "ok") == 0) {
+		json_object_object_add(msg, "entry", json_object_get(entry));
+		queue_cache_changed(req, code, revision, "entry_added", msg);
+	} else {
+		json_object_object_add(msg, "entryId", col_json_int(res, 0, "entry_id"));
+		json_object_object_add(msg, "score", col_json_int(res, 0, "score"));
+		queue_cache_changed(req, code, revision, "vote", msg);
+	}
+}
+
+/*
  * POST /rooms/{code}/queue {"songId"} or {"youtubeId", "title", ...}
- * -> 201 {entry, revision}, or 200 when it became a vote
+ * -> 201 {entry, revision, result}, or 200 when it became a vote or changed nothing
  */
 void queue_add(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
-	const char *song_id;
+	const char *song_id, *status;
+	const struct status_word *outcome;
+	struct json_object *entry, *data;
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL || (song_id = song_of_body_or_reply(req)) == NULL)
 		return;
 	const char *params[] = { code, song_id, req->who.id, room_member_name(req) };
-	r = db_exec(&queue_add_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &queue_add_stmt, params)) == NULL)
 		goto out;
-	}
-	const char *status = PQgetvalue(res, 0, 0);
-	const struct status_word *outcome = status_or_reply(req, status, queue_add_statuses);
-	if (outcome == NULL)
+	status = db_text(res, 0, "status");
+	if ((outcome = status_or_reply(req, status, queue_add_statuses)) == NULL)
 		goto out;
-	const char *entry_id = PQgetvalue(res, 0, 1);
-	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	struct json_object *entry = entry_now(entry_id, 0);
-	struct json_object *data = json_object_new_object(), *msg = json_object_new_object();
-	int added = strcmp(status, "ok") == 0, voted = strcmp(status, "voted") == 0;
-
-	if (added) {
-		json_object_object_add(msg, "entry", json_object_get(entry));
-		room_changed(req, code, revision, "entry_added", msg);
-	} else if (voted) {
-		json_object_object_add(msg, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
-		json_object_object_add(msg, "score", json_object_new_int64(strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
-		room_changed(req, code, revision, "vote", msg);
-	} else {
-		json_object_put(msg);
-	}
+	entry = entry_json_by_id(db_text_or_null(res, 0, "entry_id"), ENTRY_WAITING);
+	publish_add(req, code, res, entry);
+	data = json_object_new_object();
 	json_object_object_add(data, "entry", entry);
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	/* "added": a new entry; "voted": the song was waiting, the add became an upvote. */
-	json_object_object_add(data, "result", json_object_new_string(added ? "added" : voted ? "voted" : "unchanged"));
+	json_object_object_add(data, "result", json_object_new_string(strcmp(status, "ok") == 0 ? "added" :
+								       strcmp(status, "voted") == 0 ? "voted" :
+								       "unchanged"));
 	reply_data(req, outcome->http_status, data);
 out:
 	PQclear(res);
 }
 
-/* PUT /rooms/{code}/queue/{entryId}/vote {"value": -1|0|1} -> 200 {entryId, value, score, revision, changed} */
+/* PUT /rooms/{code}/queue/{entryId}/vote {"value": -1|0|1} -> 200 {entryId, value, score, revision, changed, removed} */
 void queue_vote(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	const char *entry_id = code ? room_entry_id_or_reply(req, req->params[1]) : NULL;
+	const char *status;
 	int64_t value;
 	char value_text[8];
+	int removed, changed;
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data;
 
 	if (entry_id == NULL || field_int_or_reply(req, req->json, "value", -1, 1, &value) != 0)
 		return;
 	snprintf(value_text, sizeof value_text, "%d", (int)value);
 	const char *params[] = { code, entry_id, req->who.id, room_member_name(req), value_text };
-	r = db_exec(&queue_vote_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &queue_vote_stmt, params)) == NULL)
 		goto out;
-	}
-	const char *status = PQgetvalue(res, 0, 0);
+	status = db_text(res, 0, "status");
 	if (status_or_reply(req, status, queue_vote_statuses) == NULL)
 		goto out;
-	int removed = strcmp(status, "removed") == 0;
-	long long revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	long long score = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	long long entry = strtoll(entry_id, NULL, 10);
-	int changed = strcmp(status, "unchanged") != 0;
-
+	removed = strcmp(status, "removed") == 0;
+	changed = strcmp(status, "unchanged") != 0;
 	if (changed) {
 		struct json_object *msg = json_object_new_object();
-		json_object_object_add(msg, "entryId", json_object_new_int64(entry));
-		json_object_object_add(msg, "score", json_object_new_int64(score));
+		json_object_object_add(msg, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
+		json_object_object_add(msg, "score", col_json_int(res, 0, "score"));
 		if (removed)
 			json_object_object_add(msg, "removed", json_object_new_boolean(1));
-		room_changed(req, code, revision, "vote", msg);
+		queue_cache_changed(req, code, db_long(res, 0, "revision"), "vote", msg);
 	}
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "entryId", json_object_new_int64(entry));
+	data = json_object_new_object();
+	json_object_object_add(data, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
 	json_object_object_add(data, "value", json_object_new_int64(value));
-	json_object_object_add(data, "score", json_object_new_int64(score));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	json_object_object_add(data, "score", col_json_int(res, 0, "score"));
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	json_object_object_add(data, "changed", json_object_new_boolean(changed));
 	json_object_object_add(data, "removed", json_object_new_boolean(removed));
 	reply_data(req, 200, data);
@@ -339,63 +312,58 @@ void queue_remove(struct request *req)
 	const char *code = room_code_or_reply(req, req->params[0]);
 	const char *entry_id = code ? room_entry_id_or_reply(req, req->params[1]) : NULL;
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *msg, *data;
 
 	if (entry_id == NULL)
 		return;
 	const char *params[] = { code, entry_id, req->who.id };
-	r = db_exec(&queue_remove_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &queue_remove_stmt, params)) == NULL)
 		goto out;
-	}
-	if (status_or_reply(req, PQgetvalue(res, 0, 0), queue_remove_statuses) == NULL)
+	if (status_or_reply(req, db_text(res, 0, "status"), queue_remove_statuses) == NULL)
 		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	struct json_object *msg = json_object_new_object(), *data = json_object_new_object();
+	msg = json_object_new_object();
 	json_object_object_add(msg, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
 	json_object_object_add(msg, "reason", json_object_new_string("removed"));
-	room_changed(req, code, revision, "entry_removed", msg);
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	queue_cache_changed(req, code, db_long(res, 0, "revision"), "entry_removed", msg);
+	data = json_object_new_object();
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	reply_message(req, 200, "entry removed", data);
 out:
 	PQclear(res);
 }
 
 /*
- * The "advance" change message and reply data from a room_advance or room_skip
- * row whose ended_id, next_id, played_member, played_count start at column c.
+ * A room_advance or room_skip row that moved the queue on: publishes the
+ * "advance" message and puts endedEntryId and nowPlaying into data.
  */
-static void advanced(struct request *req, const char *code, long long revision, const PGresult *res,
-		     int c, const char *reason, struct json_object *data)
+static void publish_advance(struct request *req, const char *code, const PGresult *res,
+			    const char *reason, struct json_object *data)
 {
-	struct json_object *msg = json_object_new_object(), *playing;
+	struct json_object *msg = json_object_new_object();
+	struct json_object *playing = entry_json_by_id(db_text_or_null(res, 0, "next_id"), ENTRY_PLAYING);
 
-	playing = entry_now(PQgetisnull(res, 0, c + 1) ? NULL : PQgetvalue(res, 0, c + 1), 1);
-	json_object_object_add(msg, "endedEntryId", PQgetisnull(res, 0, c) ? NULL :
-			       json_object_new_int64(strtoll(PQgetvalue(res, 0, c), NULL, 10)));
+	json_object_object_add(msg, "endedEntryId", col_json_int(res, 0, "ended_id"));
 	json_object_object_add(msg, "reason", json_object_new_string(reason));
 	json_object_object_add(msg, "nowPlaying", json_object_get(playing));
-	if (!PQgetisnull(res, 0, c + 2)) {
-		struct json_object *p = json_object_new_object();
-		json_object_object_add(p, "memberId", json_object_new_string(PQgetvalue(res, 0, c + 2)));
-		json_object_object_add(p, "played", json_object_new_int(atoi(PQgetvalue(res, 0, c + 3))));
-		json_object_object_add(msg, "adderPlayed", p);
+	if (!db_is_null(res, 0, "played_member")) {
+		struct json_object *played = json_object_new_object();
+		json_object_object_add(played, "memberId", col_json_text(res, 0, "played_member"));
+		json_object_object_add(played, "played", col_json_int(res, 0, "played_count"));
+		json_object_object_add(msg, "adderPlayed", played);
 	}
-	json_object_object_add(data, "endedEntryId", json_object_get(json_object_object_get(msg, "endedEntryId")));
+	json_object_object_add(data, "endedEntryId", col_json_int(res, 0, "ended_id"));
 	json_object_object_add(data, "nowPlaying", playing);
-	room_changed(req, code, revision, "advance", msg);
+	queue_cache_changed(req, code, db_long(res, 0, "revision"), "advance", msg);
 }
 
 /* POST /rooms/{code}/advance {"currentEntryId": id|null} -> 200 {nowPlaying, endedEntryId, revision}; 409 if stale */
 void queue_advance(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
-	struct json_object *v;
+	struct json_object *v, *data;
 	int64_t current = 0;
 	char current_text[24];
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (code == NULL)
 		return;
@@ -407,17 +375,13 @@ void queue_advance(struct request *req)
 		return;
 	snprintf(current_text, sizeof current_text, "%lld", (long long)current);
 	const char *params[] = { code, v != NULL ? current_text : NULL, req->who.id };
-	r = db_exec(&room_advance_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &room_advance_stmt, params)) == NULL)
 		goto out;
-	}
-	if (status_or_reply(req, PQgetvalue(res, 0, 0), room_advance_statuses) == NULL)
+	if (status_or_reply(req, db_text(res, 0, "status"), room_advance_statuses) == NULL)
 		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	struct json_object *data = json_object_new_object();
-	advanced(req, code, revision, res, 2, "finished", data);
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	data = json_object_new_object();
+	publish_advance(req, code, res, "finished", data);
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	reply_data(req, 200, data);
 out:
 	PQclear(res);
@@ -427,42 +391,39 @@ out:
 void queue_skip(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
+	const char *status;
 	int64_t entry;
 	char entry_text[24], listeners[16];
+	int skipped;
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data;
 
 	if (code == NULL || field_int_or_reply(req, req->json, "entryId", 1, INT64_MAX, &entry) != 0)
 		return;
 	snprintf(entry_text, sizeof entry_text, "%lld", (long long)entry);
-	snprintf(listeners, sizeof listeners, "%d", room_listeners(code));
+	/* Listeners of the song voted on; if it no longer plays, the vote is refused anyway. */
+	snprintf(listeners, sizeof listeners, "%d", room_listeners(code, entry));
 	const char *params[] = { code, entry_text, req->who.id, room_member_name(req), listeners };
-	r = db_exec(&room_skip_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &room_skip_stmt, params)) == NULL)
 		goto out;
-	}
-	const char *status = PQgetvalue(res, 0, 0);
+	status = db_text(res, 0, "status");
 	if (status_or_reply(req, status, room_skip_statuses) == NULL)
 		goto out;
-	int skipped = strcmp(status, "skipped") == 0;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	int votes = atoi(PQgetvalue(res, 0, 2)), needed = atoi(PQgetvalue(res, 0, 3));
-	struct json_object *data = json_object_new_object();
-
+	skipped = strcmp(status, "skipped") == 0;
+	data = json_object_new_object();
 	if (skipped) {
-		advanced(req, code, revision, res, 4, "skipped", data);
+		publish_advance(req, code, res, "skipped", data);
 	} else if (strcmp(status, "ok") == 0) {
 		struct json_object *msg = json_object_new_object();
 		json_object_object_add(msg, "entryId", json_object_new_int64(entry));
-		json_object_object_add(msg, "votes", json_object_new_int(votes));
-		json_object_object_add(msg, "needed", json_object_new_int(needed));
-		room_changed(req, code, revision, "skip_vote", msg);
+		json_object_object_add(msg, "votes", col_json_int(res, 0, "votes"));
+		json_object_object_add(msg, "needed", col_json_int(res, 0, "needed"));
+		queue_cache_changed(req, code, db_long(res, 0, "revision"), "skip_vote", msg);
 	}
-	json_object_object_add(data, "votes", json_object_new_int(votes));
-	json_object_object_add(data, "needed", json_object_new_int(needed));
+	json_object_object_add(data, "votes", col_json_int(res, 0, "votes"));
+	json_object_object_add(data, "needed", col_json_int(res, 0, "needed"));
 	json_object_object_add(data, "skipped", json_object_new_boolean(skipped));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	reply_data(req, 200, data);
 out:
 	PQclear(res);

@@ -1,29 +1,27 @@
-/* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history */
+/* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history, the caller's view, the join QR code */
 #include "config.h"
 #include "db.h"
 #include "query.h"
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
-#include "log.h"
+#include "queue_cache.h"
 #include "request.h"
-#include "room_util.h"
+#include "room_json.h"
+#include "room_listeners.h"
+#include "room_request.h"
 
 #include <qrencode.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-DB_STMT(room_create_stmt, 5,
-	"SELECT id, code, name, revision, host_id, host_name, iso_time(created_at)"
-	"  FROM room_create($1, $2, $3, $4, $5)");
+DB_STMT(room_create_stmt, 5, "SELECT " ROOM_SELECT " FROM room_create($1, $2, $3, $4, $5) r");
 
 /* The room, its settings, its co-hosts and the entry now playing, in one query. */
 DB_STMT(room_by_code, 1,
-	"SELECT r.id, r.code, r.name, r.revision, r.host_id, r.host_name, iso_time(r.created_at), "
-	ROOM_SETTINGS_SELECT ","
-	"       (SELECT string_agg(c.member_id, ',' ORDER BY c.joined_at) FROM room_members c"
-	"         WHERE c.room_id = r.id AND c.role = 'cohost'), "
+	"SELECT " ROOM_SELECT ", " ROOM_SETTINGS_SELECT ","
+	"       coalesce((SELECT json_agg(c.member_id ORDER BY c.joined_at) FROM room_members c"
+	"                  WHERE c.room_id = r.id AND c.role = 'cohost'), '[]') AS cohosts, "
 	ROOM_ENTRY_SELECT
 	"  FROM rooms r"
 	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state = 'playing'"
@@ -35,9 +33,11 @@ DB_STMT(room_settings_of, 1, "SELECT " ROOM_SETTINGS_SELECT ", r.name FROM rooms
 
 DB_STMT(room_cohost_stmt, 4, "SELECT status, revision FROM room_cohost($1, $2, $3, $4::boolean)");
 
+/* removed: [entry id]; scores: [{entryId, score}] of the entries whose score lost the member's vote */
 DB_STMT(room_ban_stmt, 4,
-	"SELECT status, revision, array_to_string(removed, ','), array_to_string(rescored, ','),"
-	"       array_to_string(scores, ',')"
+	"SELECT status, revision, coalesce(array_to_json(removed), '[]') AS removed,"
+	"       coalesce((SELECT json_agg(json_build_object('entryId', x.entry_id, 'score', x.score) ORDER BY x.n)"
+	"                   FROM unnest(rescored, scores) WITH ORDINALITY AS x(entry_id, score, n)), '[]') AS scores"
 	"  FROM room_ban($1, $2, $3, $4::boolean)");
 
 DB_STMT(room_members_stmt, 1,
@@ -46,7 +46,7 @@ DB_STMT(room_members_stmt, 1,
 	" WHERE r.code = $1 ORDER BY m.joined_at, m.member_id");
 
 DB_STMT(room_history_stmt, 1,
-	"SELECT r.id IS NOT NULL, " ROOM_ENTRY_SELECT ", iso_time(e.ended_at), e.end_reason"
+	"SELECT r.id IS NOT NULL AS room_found, " ROOM_ENTRY_SELECT ", " ROOM_ENTRY_ENDED_SELECT
 	"  FROM (SELECT 1) one"
 	"  LEFT JOIN rooms r ON r.code = $1"
 	"  LEFT JOIN queue_entries e ON e.room_id = r.id AND e.state = 'played'"
@@ -54,9 +54,22 @@ DB_STMT(room_history_stmt, 1,
 	"  LEFT JOIN room_members m ON m.room_id = e.room_id AND m.member_id = e.added_by_id"
 	" ORDER BY e.ended_at DESC NULLS LAST, e.id DESC LIMIT 100");
 
-#define COL_SETTINGS 7
-#define COL_COHOSTS (COL_SETTINGS + 7)
-#define COL_PLAYING (COL_COHOSTS + 1)
+/* A column of JSON text (json_agg, array_to_json) as JSON; NULL (JSON null) for SQL NULL. Caller owns it. */
+static struct json_object *col_json_parsed(const PGresult *res, int row, const char *name)
+{
+	const char *text = db_text_or_null(res, row, name);
+
+	return text != NULL ? json_tokener_parse(text) : NULL;
+}
+
+/* {"status":"success","data":{key: value}}; takes value. */
+static void reply_data_field(struct request *req, int status, const char *key, struct json_object *value)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, key, value);
+	reply_data(req, status, data);
+}
 
 /* POST /rooms {"name"} -> 201 {room}; the caller becomes the host. */
 void rooms_create(struct request *req)
@@ -65,7 +78,6 @@ void rooms_create(struct request *req)
 	char id[40], code[ROOM_CODE_LEN + 1];
 	PGresult *res = NULL;
 	enum db_result r = DB_FAILED;
-	struct json_object *data, *room, *host;
 
 	if (field_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
 		return;
@@ -81,22 +93,10 @@ void rooms_create(struct request *req)
 	}
 	if (r != DB_OK) {
 		reply_db_error(req, r, res);
-		PQclear(res);
-		return;
+		goto out;
 	}
-	room = json_object_new_object();
-	host = json_object_new_object();
-	json_object_object_add(room, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-	json_object_object_add(room, "code", json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(room, "name", json_object_new_string(PQgetvalue(res, 0, 2)));
-	json_object_object_add(room, "revision", json_object_new_int64(strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
-	json_object_object_add(host, "id", json_object_new_string(PQgetvalue(res, 0, 4)));
-	json_object_object_add(host, "name", json_object_new_string(PQgetvalue(res, 0, 5)));
-	json_object_object_add(room, "host", host);
-	json_object_object_add(room, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
-	data = json_object_new_object();
-	json_object_object_add(data, "room", room);
-	reply_data(req, 201, data);
+	reply_data_field(req, 201, "room", room_json(res, 0));
+out:
 	PQclear(res);
 }
 
@@ -105,43 +105,22 @@ void rooms_get(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *room;
+	int playing;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	r = db_exec(&room_by_code, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_row_or_reply(req, &room_by_code, params, "room not found")) == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "room not found");
-		goto out;
-	}
-	struct json_object *room = json_object_new_object(), *host = json_object_new_object();
-	struct json_object *cohosts = json_object_new_array();
-	json_object_object_add(room, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-	json_object_object_add(room, "code", json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(room, "name", json_object_new_string(PQgetvalue(res, 0, 2)));
-	json_object_object_add(room, "revision", json_object_new_int64(strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
-	json_object_object_add(host, "id", json_object_new_string(PQgetvalue(res, 0, 4)));
-	json_object_object_add(host, "name", json_object_new_string(PQgetvalue(res, 0, 5)));
-	json_object_object_add(room, "host", host);
-	json_object_object_add(room, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
-	json_object_object_add(room, "settings", room_settings_json(res, 0, COL_SETTINGS));
-	if (!PQgetisnull(res, 0, COL_COHOSTS)) {
-		char *list = req_strdup(req, PQgetvalue(res, 0, COL_COHOSTS)), *save = NULL;
-		for (char *id = strtok_r(list, ",", &save); id; id = strtok_r(NULL, ",", &save))
-			json_object_array_add(cohosts, json_object_new_string(id));
-	}
-	json_object_object_add(room, "cohosts", cohosts);
-	json_object_object_add(room, "nowPlaying", PQgetisnull(res, 0, COL_PLAYING) ? NULL :
-			       room_entry_json(res, 0, COL_PLAYING, 1));
-	json_object_object_add(room, "listeners", json_object_new_int(room_listeners(code)));
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "room", room);
-	reply_data(req, 200, data);
+	playing = !db_is_null(res, 0, "entry_id");
+	room = room_json(res, 0);
+	json_object_object_add(room, "settings", room_settings_json(res, 0));
+	json_object_object_add(room, "cohosts", col_json_parsed(res, 0, "cohosts"));
+	json_object_object_add(room, "nowPlaying", playing ? entry_json(res, 0, ENTRY_PLAYING) : NULL);
+	json_object_object_add(room, "listeners", json_object_new_int(room_listeners(code, playing ?
+							db_long(res, 0, "entry_id") : 0)));
+	reply_data_field(req, 200, "room", room);
 out:
 	PQclear(res);
 }
@@ -185,8 +164,80 @@ static int patch_word(struct request *req, struct json_object *patch, const char
 	return -1;
 }
 
+/* "name": an optional string. */
+static int patch_name(struct request *req, struct json_object *patch)
+{
+	const char *name;
+
+	if (field_opt_string_or_reply(req, req->json, "name", 1, 80, &name) != 0)
+		return -1;
+	if (name != NULL)
+		json_object_object_add(patch, "name", json_object_new_string(name));
+	return 0;
+}
+
+/* "fallbackPlaylistId": absent, null or a string (room_settings() checks that it names a playlist). */
+static int patch_playlist(struct request *req, struct json_object *patch)
+{
+	struct json_object *pl;
+
+	if (!json_object_object_get_ex(req->json, "fallbackPlaylistId", &pl))
+		return 0;
+	if (pl != NULL && !json_object_is_type(pl, json_type_string)) {
+		reply_error(req, 400, "\"fallbackPlaylistId\" must be a string or null");
+		return -1;
+	}
+	json_object_object_add(patch, "fallbackPlaylistId", json_object_get(pl));
+	return 0;
+}
+
+/* The body names settings and nothing else; replies 400 and returns -1 otherwise. */
+static int only_settings_or_reply(struct request *req)
+{
+	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
+		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId", NULL };
+
+	json_object_object_foreach(req->json, key, val) {
+		int ok = 0;
+		(void)val;
+		for (const char *const *k = known; *k; k++)
+			ok |= strcmp(*k, key) == 0;
+		if (!ok) {
+			reply_error(req, 400, "\"%s\" is not a room setting", key);
+			return -1;
+		}
+	}
+	if (json_object_object_length(req->json) == 0) {
+		reply_error(req, 400, "the body names no setting to change");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const voting_modes[] = { "updown", "up", "off", NULL };
 static const char *const tie_rules[] = { "arrival", "fairness", NULL };
+
+/* The PATCH body as room_settings()'s patch (caller owns it), or NULL after replying 400. */
+static struct json_object *settings_patch_or_reply(struct request *req)
+{
+	struct json_object *patch;
+
+	if (only_settings_or_reply(req) != 0)
+		return NULL;
+	patch = json_object_new_object();
+	if (patch_name(req, patch) != 0 ||
+	    patch_word(req, patch, "votingMode", voting_modes) != 0 ||
+	    patch_word(req, patch, "tieRule", tie_rules) != 0 ||
+	    patch_int(req, patch, "autoRemoveThreshold", -1000000, 1000000) != 0 ||
+	    patch_int(req, patch, "memberCap", 1, 10000) != 0 ||
+	    patch_int(req, patch, "maxQueueLength", 1, 100000) != 0 ||
+	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0 ||
+	    patch_playlist(req, patch) != 0) {
+		json_object_put(patch);
+		return NULL;
+	}
+	return patch;
+}
 
 /* room_settings() */
 const struct status_word room_settings_statuses[] = {
@@ -197,6 +248,44 @@ const struct status_word room_settings_statuses[] = {
 	{ "playlist_forbidden", 403, "the fallback playlist must be one you can read" },
 	STATUS_END,
 };
+
+/* {settings, name} of a room_settings_of row. Caller owns it. */
+static struct json_object *settings_and_name_json(const PGresult *res)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "settings", room_settings_json(res, 0));
+	json_object_object_add(o, "name", col_json_text(res, 0, "name"));
+	return o;
+}
+
+/* PATCH /rooms/{code} {name?, votingMode?, autoRemoveThreshold?, memberCap?, ...} -> 200 {settings, name, revision} */
+void rooms_update(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	struct json_object *patch, *data;
+	PGresult *res = NULL, *now = NULL;
+	long long revision;
+
+	if (code == NULL || (patch = settings_patch_or_reply(req)) == NULL)
+		return;
+	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
+	if ((res = query_or_reply(req, &room_settings_stmt, params)) == NULL ||
+	    status_or_reply(req, db_text(res, 0, "status"), room_settings_statuses) == NULL)
+		goto out;
+	const char *of_code[] = { code };
+	if ((now = query_row_or_reply(req, &room_settings_of, of_code, "room not found")) == NULL)
+		goto out;
+	revision = db_long(res, 0, "revision");
+	queue_cache_changed(req, code, revision, "settings", settings_and_name_json(now));
+	data = settings_and_name_json(now);
+	json_object_object_add(data, "revision", json_object_new_int64(revision));
+	reply_data(req, 200, data);
+out:
+	json_object_put(patch);
+	PQclear(res);
+	PQclear(now);
+}
 
 #define PROTECTED_MEMBER "the host cannot be banned or demoted, and a banned member cannot be a co-host"
 
@@ -222,106 +311,77 @@ const struct status_word room_ban_statuses[] = {
 	STATUS_END,
 };
 
-/* PATCH /rooms/{code} {name?, votingMode?, autoRemoveThreshold?, memberCap?, ...} -> 200 {settings} */
-void rooms_update(struct request *req)
-{
-	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
-		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId", NULL };
-	const char *code = room_code_or_reply(req, req->params[0]);
-	struct json_object *patch = json_object_new_object();
-	PGresult *res = NULL, *now = NULL;
-	enum db_result r;
-	const char *s;
+/*
+ * A change of one member's standing: named co-host or not, banned or not.
+ * Both SQL functions take (code, actor, member, on) and answer a status and
+ * the revision; what differs is in this table.
+ */
+struct standing_change {
+	struct db_stmt *stmt;
+	const struct status_word *statuses;
+	const char *message_type[2]; /* the change message's type: [0] off, [1] on */
+	const char *done[2];         /* the reply's message */
+	int reply_has_data;          /* the reply carries {memberId, revision, ...} */
+	/* What a change adds to its message, and to the reply's data when there is one. */
+	void (*describe)(const PGresult *res, int on, struct json_object *msg, struct json_object *data);
+};
 
-	if (code == NULL)
-		goto out;
-	json_object_object_foreach(req->json, key, val) {
-		int ok = 0;
-		(void)val;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, key) == 0;
-		if (!ok) {
-			reply_error(req, 400, "\"%s\" is not a room setting", key);
-			goto out;
-		}
-	}
-	if (json_object_object_length(req->json) == 0) {
-		reply_error(req, 400, "the body names no setting to change");
-		goto out;
-	}
-	if (field_opt_string_or_reply(req, req->json, "name", 1, 80, &s) != 0)
-		goto out;
-	if (s != NULL)
-		json_object_object_add(patch, "name", json_object_new_string(s));
-	if (patch_word(req, patch, "votingMode", voting_modes) != 0 ||
-	    patch_word(req, patch, "tieRule", tie_rules) != 0 ||
-	    patch_int(req, patch, "autoRemoveThreshold", -1000000, 1000000) != 0 ||
-	    patch_int(req, patch, "memberCap", 1, 10000) != 0 ||
-	    patch_int(req, patch, "maxQueueLength", 1, 100000) != 0 ||
-	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0)
-		goto out;
-	struct json_object *pl;
-	if (json_object_object_get_ex(req->json, "fallbackPlaylistId", &pl)) {
-		if (pl != NULL && !json_object_is_type(pl, json_type_string)) {
-			reply_error(req, 400, "\"fallbackPlaylistId\" must be a string or null");
-			goto out;
-		}
-		json_object_object_add(patch, "fallbackPlaylistId", json_object_get(pl));
-	}
-	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
-	r = db_exec(&room_settings_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-		goto out;
-	}
-	if (status_or_reply(req, PQgetvalue(res, 0, 0), room_settings_statuses) == NULL)
-		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	const char *p2[] = { code };
-	r = db_exec(&room_settings_of, p2, &now);
-	if (r != DB_OK || PQntuples(now) == 0) {
-		reply_db_error(req, r, now);
-		goto out;
-	}
-	struct json_object *msg = json_object_new_object(), *data = json_object_new_object();
-	json_object_object_add(msg, "settings", room_settings_json(now, 0, 0));
-	json_object_object_add(msg, "name", json_object_new_string(PQgetvalue(now, 0, 7)));
-	json_object_object_add(data, "settings", room_settings_json(now, 0, 0));
-	json_object_object_add(data, "name", json_object_new_string(PQgetvalue(now, 0, 7)));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	room_changed(req, code, revision, "settings", msg);
-	reply_data(req, 200, data);
-out:
-	json_object_put(patch);
-	PQclear(res);
-	PQclear(now);
+static void describe_role(const PGresult *res, int on, struct json_object *msg, struct json_object *data)
+{
+	json_object_object_add(msg, "role", json_object_new_string(on ? "cohost" : "member"));
 }
 
-static void cohost_change(struct request *req, const char *member, int cohost)
+/* A ban takes the member's waiting entries and their votes on the others with it. */
+static void describe_ban(const PGresult *res, int on, struct json_object *msg, struct json_object *data)
+{
+	if (!on)
+		return;
+	json_object_object_add(msg, "removedEntryIds", col_json_parsed(res, 0, "removed"));
+	json_object_object_add(msg, "scores", col_json_parsed(res, 0, "scores"));
+	json_object_object_add(data, "removedEntryIds", col_json_parsed(res, 0, "removed"));
+}
+
+static const struct standing_change cohost_change = {
+	&room_cohost_stmt, room_cohost_statuses, { "role", "role" },
+	{ "co-host removed", "co-host named" }, 0, describe_role,
+};
+
+static const struct standing_change ban_change = {
+	&room_ban_stmt, room_ban_statuses, { "member_unbanned", "member_banned" },
+	{ "member unbanned", "member banned" }, 1, describe_ban,
+};
+
+/*
+ * Room params[0]'s member set on (the body's memberId) or off (params[1]) as
+ * how says: the change published and replied.
+ */
+static void member_standing_set(struct request *req, int on, const struct standing_change *how)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
+	const char *member = req->params[1], *status;
 	PGresult *res = NULL;
-	enum db_result r;
+	struct json_object *data = NULL, *msg;
 
-	if (code == NULL)
+	if (code == NULL || (on && field_string_or_reply(req, req->json, "memberId", 1, 64, &member) != 0))
 		return;
-	const char *params[] = { code, req->who.id, member, cohost ? "true" : "false" };
-	r = db_exec(&room_cohost_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	const char *params[] = { code, req->who.id, member, on ? "true" : "false" };
+	if ((res = query_or_reply(req, how->stmt, params)) == NULL)
 		goto out;
+	status = db_text(res, 0, "status");
+	if (status_or_reply(req, status, how->statuses) == NULL)
+		goto out;
+	if (how->reply_has_data) {
+		data = json_object_new_object();
+		json_object_object_add(data, "memberId", json_object_new_string(member));
+		json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	}
-	const char *status = PQgetvalue(res, 0, 0);
-	if (status_or_reply(req, status, room_cohost_statuses) == NULL)
-		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	if (strcmp(status, "ok") == 0) {
-		struct json_object *msg = json_object_new_object();
+		msg = json_object_new_object();
 		json_object_object_add(msg, "memberId", json_object_new_string(member));
-		json_object_object_add(msg, "role", json_object_new_string(cohost ? "cohost" : "member"));
-		room_changed(req, code, revision, "role", msg);
+		how->describe(res, on, msg, data);
+		queue_cache_changed(req, code, db_long(res, 0, "revision"), how->message_type[on], msg);
 	}
-	reply_message(req, 200, cohost ? "co-host named" : "co-host removed", NULL);
+	reply_message(req, 200, how->done[on], data);
 out:
 	PQclear(res);
 }
@@ -329,88 +389,25 @@ out:
 /* POST /rooms/{code}/cohosts {memberId} -> 200; the host only */
 void rooms_cohost_add(struct request *req)
 {
-	const char *member;
-
-	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
-		cohost_change(req, member, 1);
+	member_standing_set(req, 1, &cohost_change);
 }
 
 /* DELETE /rooms/{code}/cohosts/{memberId} -> 200; the host only */
 void rooms_cohost_delete(struct request *req)
 {
-	cohost_change(req, req->params[1], 0);
-}
-
-/* "1,2,3" -> [1,2,3] */
-static struct json_object *int_list(const char *text)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (const char *p = text; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		json_object_array_add(a, json_object_new_int64(strtoll(p, NULL, 10)));
-	return a;
-}
-
-static void ban_change(struct request *req, const char *member, int ban)
-{
-	const char *code = room_code_or_reply(req, req->params[0]);
-	PGresult *res = NULL;
-	enum db_result r;
-
-	if (code == NULL)
-		return;
-	const char *params[] = { code, req->who.id, member, ban ? "true" : "false" };
-	r = db_exec(&room_ban_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-		goto out;
-	}
-	const char *status = PQgetvalue(res, 0, 0);
-	if (status_or_reply(req, status, room_ban_statuses) == NULL)
-		goto out;
-	long long revision = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "memberId", json_object_new_string(member));
-	json_object_object_add(data, "revision", json_object_new_int64(revision));
-	if (strcmp(status, "ok") == 0) {
-		struct json_object *msg = json_object_new_object();
-		json_object_object_add(msg, "memberId", json_object_new_string(member));
-		if (ban) {
-			struct json_object *ids = int_list(PQgetvalue(res, 0, 3));
-			struct json_object *scores = int_list(PQgetvalue(res, 0, 4)), *pairs = json_object_new_array();
-
-			for (size_t i = 0; i < json_object_array_length(ids); i++) {
-				struct json_object *p = json_object_new_object();
-				json_object_object_add(p, "entryId", json_object_get(json_object_array_get_idx(ids, i)));
-				json_object_object_add(p, "score", json_object_get(json_object_array_get_idx(scores, i)));
-				json_object_array_add(pairs, p);
-			}
-			json_object_put(ids);
-			json_object_put(scores);
-			json_object_object_add(msg, "removedEntryIds", int_list(PQgetvalue(res, 0, 2)));
-			json_object_object_add(msg, "scores", pairs);
-			json_object_object_add(data, "removedEntryIds", int_list(PQgetvalue(res, 0, 2)));
-		}
-		room_changed(req, code, revision, ban ? "member_banned" : "member_unbanned", msg);
-	}
-	reply_message(req, 200, ban ? "member banned" : "member unbanned", data);
-out:
-	PQclear(res);
+	member_standing_set(req, 0, &cohost_change);
 }
 
 /* POST /rooms/{code}/bans {memberId} -> 200; hosts only */
 void rooms_ban_add(struct request *req)
 {
-	const char *member;
-
-	if (field_string_or_reply(req, req->json, "memberId", 1, 64, &member) == 0)
-		ban_change(req, member, 1);
+	member_standing_set(req, 1, &ban_change);
 }
 
 /* DELETE /rooms/{code}/bans/{memberId} -> 200; hosts only */
 void rooms_ban_delete(struct request *req)
 {
-	ban_change(req, req->params[1], 0);
+	member_standing_set(req, 0, &ban_change);
 }
 
 /* GET /rooms/{code}/members -> {members: [{id, name, role, banned, played}]} */
@@ -418,29 +415,19 @@ void rooms_members(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
+	struct json_object *members;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
-	if ((res = query_or_reply(req, &room_members_stmt, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "room not found"); /* every room has its host as a member */
-	} else {
-		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
-
-		for (int i = 0; i < PQntuples(res); i++) {
-			struct json_object *m = json_object_new_object();
-			json_object_object_add(m, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-			json_object_object_add(m, "name", json_object_new_string(PQgetvalue(res, i, 1)));
-			json_object_object_add(m, "role", json_object_new_string(PQgetvalue(res, i, 2)));
-			json_object_object_add(m, "banned", json_object_new_boolean(PQgetvalue(res, i, 3)[0] == 't'));
-			json_object_object_add(m, "played", json_object_new_int(atoi(PQgetvalue(res, i, 4))));
-			json_object_array_add(list, m);
-		}
-		json_object_object_add(data, "members", list);
-		reply_data(req, 200, data);
-	}
+	/* Every room has its host as a member: no row, no room. */
+	if ((res = query_row_or_reply(req, &room_members_stmt, params, "room not found")) == NULL)
+		goto out;
+	members = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(members, room_member_json(res, i));
+	reply_data_field(req, 200, "members", members);
+out:
 	PQclear(res);
 }
 
@@ -449,29 +436,23 @@ void rooms_history(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
+	struct json_object *played;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code };
 	if ((res = query_or_reply(req, &room_history_stmt, params)) == NULL)
-		return;
-	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		goto out;
+	if (!db_bool(res, 0, "room_found")) {
 		reply_error(req, 404, "room not found");
-	} else {
-		struct json_object *list = json_object_new_array(), *data = json_object_new_object();
-
-		for (int i = 0; i < PQntuples(res); i++) {
-			if (PQgetisnull(res, i, 1))
-				continue;
-			struct json_object *e = room_entry_json(res, i, 1, 1);
-			json_object_object_del(e, "skipVotes");
-			json_object_object_add(e, "endedAt", json_object_new_string(PQgetvalue(res, i, 1 + ROOM_ENTRY_COLUMNS)));
-			json_object_object_add(e, "endReason", json_object_new_string(PQgetvalue(res, i, 2 + ROOM_ENTRY_COLUMNS)));
-			json_object_array_add(list, e);
-		}
-		json_object_object_add(data, "entries", list);
-		reply_data(req, 200, data);
+		goto out;
 	}
+	played = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!db_is_null(res, i, "entry_id"))
+			json_object_array_add(played, entry_json(res, i, ENTRY_PLAYED));
+	reply_data_field(req, 200, "entries", played);
+out:
 	PQclear(res);
 }
 
@@ -481,12 +462,12 @@ void rooms_history(struct request *req)
  * is personal here. A caller who has not acted yet is a plain member.
  */
 DB_STMT(room_me_stmt, 2,
-	"SELECT m.member_id IS NOT NULL, m.name, m.role, m.banned,"
+	"SELECT m.member_id IS NOT NULL AS known, m.name, m.role, m.banned,"
 	"       (SELECT coalesce(json_agg(json_build_object('entryId', e.id, 'value', v.value) ORDER BY e.id), '[]')"
 	"          FROM queue_entries e JOIN votes v ON v.entry_id = e.id AND v.voter_id = $2"
-	"         WHERE e.room_id = r.id AND e.state IN ('waiting', 'playing') AND v.value <> 0),"
+	"         WHERE e.room_id = r.id AND e.state IN ('waiting', 'playing') AND v.value <> 0) AS votes,"
 	"       EXISTS (SELECT 1 FROM queue_entries e JOIN skip_votes k ON k.entry_id = e.id AND k.member_id = $2"
-	"                WHERE e.room_id = r.id AND e.state = 'playing')"
+	"                WHERE e.room_id = r.id AND e.state = 'playing') AS skip_voted"
 	"  FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.member_id = $2"
 	" WHERE r.code = $1");
 
@@ -495,66 +476,46 @@ void rooms_me(struct request *req)
 {
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
+	struct json_object *member, *votes, *data;
+	int known;
 
 	if (code == NULL)
 		return;
 	const char *params[] = { code, req->who.id };
-	if ((res = query_or_reply(req, &room_me_stmt, params)) == NULL)
-		return;
-	if (PQntuples(res) == 0) {
-		reply_error(req, 404, "room not found");
-	} else {
-		int known = PQgetvalue(res, 0, 0)[0] == 't';
-		struct json_object *member = json_object_new_object(), *data = json_object_new_object();
-		struct json_object *votes = json_tokener_parse(PQgetvalue(res, 0, 4));
-
-		json_object_object_add(member, "id", json_object_new_string(req->who.id));
-		json_object_object_add(member, "name", json_object_new_string(known ? PQgetvalue(res, 0, 1)
-										   : room_member_name(req)));
-		json_object_object_add(member, "role", json_object_new_string(known ? PQgetvalue(res, 0, 2) : "member"));
-		json_object_object_add(member, "banned", json_object_new_boolean(known && PQgetvalue(res, 0, 3)[0] == 't'));
-		json_object_object_add(data, "member", member);
-		json_object_object_add(data, "votes", votes ? votes : json_object_new_array());
-		json_object_object_add(data, "skipVoted", json_object_new_boolean(PQgetvalue(res, 0, 5)[0] == 't'));
-		reply_data(req, 200, data);
-	}
+	if ((res = query_row_or_reply(req, &room_me_stmt, params, "room not found")) == NULL)
+		goto out;
+	known = db_bool(res, 0, "known");
+	member = json_object_new_object();
+	json_object_object_add(member, "id", json_object_new_string(req->who.id));
+	json_object_object_add(member, "name", json_object_new_string(known ? db_text(res, 0, "name")
+									   : room_member_name(req)));
+	json_object_object_add(member, "role", json_object_new_string(known ? db_text(res, 0, "role") : "member"));
+	json_object_object_add(member, "banned", json_object_new_boolean(known && db_bool(res, 0, "banned")));
+	votes = col_json_parsed(res, 0, "votes");
+	data = json_object_new_object();
+	json_object_object_add(data, "member", member);
+	json_object_object_add(data, "votes", votes ? votes : json_object_new_array());
+	json_object_object_add(data, "skipVoted", json_object_new_boolean(db_bool(res, 0, "skip_voted")));
+	reply_data(req, 200, data);
+out:
 	PQclear(res);
 }
 
 /*
- * GET /rooms/{code}/qr.svg -> the join link as a QR code (image/svg+xml), for
- * the room's screen: phones scan it to join. One SVG path of dark modules,
- * with the quiet zone the standard asks for.
+ * link as an SVG QR code: one path of dark modules, with the quiet zone the
+ * standard asks for. The SVG (malloc'd, the caller frees it) and its *len,
+ * or NULL.
  */
-DB_STMT(room_exists_stmt, 1, "SELECT 1 FROM rooms WHERE code = $1");
-
-void rooms_qr(struct request *req)
+static char *qr_svg(const char *code, const char *link, size_t *len)
 {
-	const char *code = room_code_or_reply(req, req->params[0]);
 	char *svg = NULL;
-	size_t len = 0;
 	FILE *out;
-	QRcode *qr;
-	PGresult *res = NULL;
+	QRcode *qr = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 
-	if (code == NULL)
-		return;
-	const char *params[] = { code };
-	if ((res = query_or_reply(req, &room_exists_stmt, params)) == NULL)
-		return;
-	int found = PQntuples(res) > 0;
-	PQclear(res);
-	if (!found) {
-		reply_error(req, 404, "room not found");
-		return;
-	}
-	const char *link = req_printf(req, "%s/#/r/%s", config.public_base_url, code);
-	qr = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	out = qr ? open_memstream(&svg, &len) : NULL;
+	out = qr ? open_memstream(&svg, len) : NULL;
 	if (out == NULL) {
 		QRcode_free(qr);
-		reply_error(req, 500, "could not make the QR code");
-		return;
+		return NULL;
 	}
 	int size = qr->width + 8;
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
@@ -567,5 +528,29 @@ void rooms_qr(struct request *req)
 	fputs("\"/></svg>\n", out);
 	fclose(out);
 	QRcode_free(qr);
-	reply_file(req, "image/svg+xml", svg, len);
+	return svg;
+}
+
+DB_STMT(room_exists_stmt, 1, "SELECT 1 FROM rooms WHERE code = $1");
+
+/* GET /rooms/{code}/qr.svg -> the join link as a QR code (image/svg+xml), for the room's screen: phones scan it to join */
+void rooms_qr(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	PGresult *res = NULL;
+	char *svg;
+	size_t len = 0;
+
+	if (code == NULL)
+		return;
+	const char *params[] = { code };
+	if ((res = query_row_or_reply(req, &room_exists_stmt, params, "room not found")) == NULL)
+		goto out;
+	svg = qr_svg(code, req_printf(req, "%s/#/r/%s", config.public_base_url, code), &len);
+	if (svg == NULL)
+		reply_error(req, 500, "could not make the QR code");
+	else
+		reply_file(req, "image/svg+xml", svg, len);
+out:
+	PQclear(res);
 }

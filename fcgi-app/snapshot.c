@@ -1,7 +1,6 @@
-/* snapshot.c: cached answers as files that nginx serves without a worker */
+/* snapshot.c: a room queue's answer as files that nginx serves without a worker */
 #define _GNU_SOURCE /* F_OFD_SETLKW */
 #include "snapshot.h"
-#include "cache.h"
 #include "config.h"
 #include "log.h"
 #include "request.h"
@@ -17,7 +16,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define QUEUE_KEY_PREFIX "queue:"
 #define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define CODE_MAX 16
 #define LOCK_STRIPES 1024 /* rooms share a lock only when their codes hash alike */
@@ -35,14 +33,13 @@ static int enabled(void)
  */
 #define GZIP_MODE "wb6"
 
-/* DIR/queue/CODE.json for "queue:CODE", and the room's lock stripe; -1 for any other key. */
-static int key_path(const char *key, char *path, size_t cap, off_t *stripe)
+/* DIR/queue/CODE.json for a room code, and the room's lock stripe; -1 for anything else. */
+static int code_path(const char *code, char *path, size_t cap, off_t *stripe)
 {
-	const char *code = key + strlen(QUEUE_KEY_PREFIX);
 	size_t n;
 	unsigned long h = 5381;
 
-	if (lock_fd < 0 || strncmp(key, QUEUE_KEY_PREFIX, strlen(QUEUE_KEY_PREFIX)) != 0)
+	if (lock_fd < 0)
 		return -1;
 	n = strspn(code, CODE_CHARS);
 	if (n == 0 || n > CODE_MAX || code[n] != '\0')
@@ -122,15 +119,14 @@ static int write_file(const char *tmp, int gz, const char *head, const char *bod
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-void snapshot_store(const char *key, long long version, const char *head, const char *body,
-		    const char *tail)
+void snapshot_store(const char *code, long long version, const char *head, const char *body,
+		    const char *tail, snapshot_check_fn still_current)
 {
 	char path[PATH_MAX], gz[PATH_MAX], tmp[PATH_MAX], tmp_gz[PATH_MAX];
 	off_t stripe;
-	long long known;
 	int placed = 0;
 
-	if (key_path(key, path, sizeof path, &stripe) != 0)
+	if (code_path(code, path, sizeof path, &stripe) != 0)
 		return;
 	/* Names nginx never serves (CODE.json and CODE.json.gz only), one per worker. */
 	if ((size_t)snprintf(gz, sizeof gz, "%s.gz", path) >= sizeof gz ||
@@ -151,13 +147,8 @@ void snapshot_store(const char *key, long long version, const char *head, const 
 		goto out;
 	}
 	if (stripe_lock(stripe, F_WRLCK) == 0) {
-		int r = cache_version(key, &known);
-
-		/*
-		 * No entry at all: no write within the Redis entry's lifetime. The
-		 * gzip form goes first: nginx looks for it only once CODE.json exists.
-		 */
-		if (r == CACHE_MISS || (r == CACHE_HIT && known <= version)) {
+		/* The gzip form goes first: nginx looks for it only once CODE.json exists. */
+		if (still_current(code, version)) {
 			if (rename(tmp_gz, gz) == 0 && rename(tmp, path) == 0)
 				placed = 1;
 			else /* never leave a gzip form beside an older CODE.json */
@@ -172,13 +163,13 @@ out:
 	}
 }
 
-void snapshot_forget(const char *key)
+void snapshot_forget(const char *code)
 {
 	char path[PATH_MAX], gz[PATH_MAX];
 	off_t stripe;
 	int locked;
 
-	if (key_path(key, path, sizeof path, &stripe) != 0 ||
+	if (code_path(code, path, sizeof path, &stripe) != 0 ||
 	    (size_t)snprintf(gz, sizeof gz, "%s.gz", path) >= sizeof gz)
 		return;
 	/* Without the lock a racing reader may put it back; removing it is still better. */
@@ -225,9 +216,9 @@ void snapshot_forget_all(void)
 	remove_older_than(0);
 }
 
-void snapshot_sweep(void)
+void snapshot_sweep(long max_age)
 {
-	remove_older_than(SNAPSHOT_MAX_AGE);
+	remove_older_than(max_age);
 }
 
 void snapshot_etag(char *out, size_t cap, long long version, size_t length)

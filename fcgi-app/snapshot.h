@@ -1,37 +1,24 @@
-/* snapshot.h: cached answers as files that nginx serves without a worker */
+/* snapshot.h: a room queue's answer as files that nginx serves without a worker */
 #ifndef QUEUED_SNAPSHOT_H
 #define QUEUED_SNAPSHOT_H
 
 #include <stddef.h>
 
-#include "cache.h"
-
 /*
  * A room's queue is read by every screen that joins or reconnects, and
  * 1,000 screens reconnecting at once is a normal evening. Through a worker
  * each read is four process hops (nginx, worker, Redis, worker, nginx); as a
- * file it is one sendfile in nginx. So a worker that builds the answer also
- * leaves it in SNAPSHOT_DIR/queue/CODE.json, and nginx serves that file to
- * plain GETs (nginx/queued.conf.in) until a write removes it.
+ * file it is one sendfile in nginx. So the answer is also left in
+ * SNAPSHOT_DIR/queue/CODE.json (and CODE.json.gz), and nginx serves that file
+ * to plain GETs (nginx/queued.conf.in) until a write removes it.
  *
- * Files follow the Redis cache's versions (cache.h) and never get ahead of
- * it or outlive it:
- *  - a write removes the file after its Redis invalidation and before its
- *    message is published, so a screen that has seen a message never reads
- *    a file older than it;
- *  - a reader places its file only after checking, under the room's lock,
- *    that Redis knows no newer version; the writer's removal takes the same
- *    lock, so a check made before the write's invalidation is followed by
- *    the removal, and one made after it sees the newer version;
- *  - with Redis unreachable nothing is placed (there is nothing to check
- *    against), and the supervisor removes files older than the Redis entry's
- *    lifetime and every file at start-up.
- * Keys other than "queue:CODE" are not files; every call is a no-op for them
- * and when SNAPSHOT_DIR is not set.
+ * This module only keeps the files; when one may be placed or must go is
+ * queue_cache.h's rule. Each room has a lock (an open file description lock
+ * on one byte of SNAPSHOT_DIR/locks) that a placement and a removal both
+ * hold, so a placement's check and a removal never interleave. Every call
+ * is a no-op for a code that is not a room code and when SNAPSHOT_DIR is
+ * not set.
  */
-
-/* Redis keeps a queue snapshot CACHE_TTL seconds; a file lives no longer. */
-#define SNAPSHOT_MAX_AGE CACHE_TTL
 
 /* Supervisor, before the workers start: make the directories, drop every file. */
 void snapshot_prepare(void);
@@ -40,20 +27,26 @@ void snapshot_prepare(void);
 void snapshot_init(void);
 
 /*
- * Store the answer head + body + tail for key, read at version. Nothing is
- * stored if Redis knows a newer version or cannot be asked.
+ * Called under the room's lock just before a file is placed: nonzero when
+ * the answer at version may still be served.
  */
-void snapshot_store(const char *key, long long version, const char *head, const char *body,
-		    const char *tail);
+typedef int (*snapshot_check_fn)(const char *code, long long version);
 
-/* A write at a newer version than any file of key: remove the file. */
-void snapshot_forget(const char *key);
+/*
+ * Leave the answer head + body + tail, read at version, as the room's file,
+ * if still_current(code, version) says so under the room's lock.
+ */
+void snapshot_store(const char *code, long long version, const char *head, const char *body,
+		    const char *tail, snapshot_check_fn still_current);
 
-/* Remove every file (start-up, or when Redis lost track of invalidations). */
+/* Remove the room's file, under the room's lock. */
+void snapshot_forget(const char *code);
+
+/* Remove every file (start-up, or when nobody knows any more which are stale). */
 void snapshot_forget_all(void);
 
-/* Supervisor, now and then: remove files older than SNAPSHOT_MAX_AGE. */
-void snapshot_sweep(void);
+/* Remove the files placed more than max_age (> 0) seconds ago. */
+void snapshot_sweep(long max_age);
 
 /*
  * The ETag of a queue answer at version whose whole body is length bytes:

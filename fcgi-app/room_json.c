@@ -1,0 +1,113 @@
+/* room_json.c: a room, its settings, its members and its queue entries as the API shows them */
+#include "room_json.h"
+#include "query.h"
+
+/* One JSON field from one column: its key, the column's name, how its text reads. */
+struct column_field {
+	const char *key;
+	const char *column;
+	struct json_object *(*read)(const PGresult *res, int row, const char *name);
+};
+
+/* The fields (up to one with a NULL key) of row into obj, in the table's order. */
+static struct json_object *add_fields(struct json_object *obj, const PGresult *res, int row,
+				      const struct column_field *fields)
+{
+	for (; fields->key != NULL; fields++)
+		json_object_object_add(obj, fields->key, fields->read(res, row, fields->column));
+	return obj;
+}
+
+static const struct column_field room_fields[] = {
+	{ "id", "id", col_json_text },
+	{ "code", "code", col_json_text },
+	{ "name", "name", col_json_text },
+	{ "revision", "revision", col_json_int },
+	{ NULL, NULL, NULL },
+}, host_fields[] = {
+	{ "id", "host_id", col_json_text },
+	{ "name", "host_name", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_json(const PGresult *res, int row)
+{
+	struct json_object *room = add_fields(json_object_new_object(), res, row, room_fields);
+
+	json_object_object_add(room, "host", add_fields(json_object_new_object(), res, row, host_fields));
+	json_object_object_add(room, "createdAt", col_json_text(res, row, "created_at"));
+	return room;
+}
+
+static const struct column_field settings_fields[] = {
+	{ "votingMode", "voting_mode", col_json_text },
+	{ "autoRemoveThreshold", "auto_remove_threshold", col_json_int },
+	{ "memberCap", "member_cap", col_json_int },
+	{ "maxQueueLength", "max_queue", col_json_int },
+	{ "maxSongDuration", "max_duration", col_json_int },
+	{ "tieRule", "tie_rule", col_json_text },
+	{ "fallbackPlaylistId", "fallback_playlist_id", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_settings_json(const PGresult *res, int row)
+{
+	return add_fields(json_object_new_object(), res, row, settings_fields);
+}
+
+static const struct column_field member_fields[] = {
+	{ "id", "member_id", col_json_text },
+	{ "name", "name", col_json_text },
+	{ "role", "role", col_json_text },
+	{ "banned", "banned", col_json_bool },
+	{ "played", "played", col_json_int },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_member_json(const PGresult *res, int row)
+{
+	return add_fields(json_object_new_object(), res, row, member_fields);
+}
+
+static const struct column_field song_fields[] = {
+	{ "id", "song_id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "performer", "performer", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ "youtubeId", "youtube_id", col_json_text },
+	{ NULL, NULL, NULL },
+}, adder_fields[] = {
+	{ "id", "added_by_id", col_json_text },
+	{ "name", "added_by_name", col_json_text },
+	{ NULL, NULL, NULL },
+}, entry_tail_fields[] = {
+	{ "addedAt", "added_at", col_json_text },
+	{ "fallback", "fallback", col_json_bool },
+	{ "adderPlayed", "adder_played", col_json_int },
+	{ NULL, NULL, NULL },
+}, playing_fields[] = {
+	{ "startedAt", "started_at", col_json_text },
+	{ "skipVotes", "skip_votes", col_json_int },
+	{ NULL, NULL, NULL },
+}, played_fields[] = {
+	{ "startedAt", "started_at", col_json_text },
+	{ "endedAt", "ended_at", col_json_text },
+	{ "endReason", "end_reason", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kind)
+{
+	struct json_object *entry = json_object_new_object();
+
+	json_object_object_add(entry, "id", col_json_int(res, row, "entry_id"));
+	json_object_object_add(entry, "song", add_fields(json_object_new_object(), res, row, song_fields));
+	json_object_object_add(entry, "score", col_json_int(res, row, "score"));
+	json_object_object_add(entry, "addedBy", add_fields(json_object_new_object(), res, row, adder_fields));
+	add_fields(entry, res, row, entry_tail_fields);
+	if (kind == ENTRY_PLAYING)
+		add_fields(entry, res, row, playing_fields);
+	else if (kind == ENTRY_PLAYED)
+		add_fields(entry, res, row, played_fields);
+	return entry;
+}
