@@ -7,7 +7,9 @@
 #include "jsonutil.h"
 #include "publish.h"
 #include "query.h"
+#include "queue_cache.h"
 #include "request.h"
+#include "room_request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,12 +165,14 @@ void songs_get(struct request *req)
  */
 static const char *song_change_channel(const char *key, int changed, char *channel, size_t cap)
 {
+	const char *code;
+
 	if (strncmp(key, "me_queue:", 9) == 0) {
 		snprintf(channel, cap, "users/%s", key + 9);
 		return "catalog";
 	}
-	if (strncmp(key, "queue:", 6) == 0) {
-		snprintf(channel, cap, "rooms/%s", key + 6);
+	if ((code = queue_cache_room_of_key(key)) != NULL) {
+		room_channel(channel, cap, code);
 		return changed ? "song_changed" : "song_removed";
 	}
 	return NULL;
@@ -197,7 +201,7 @@ static void song_change_announce(const PGresult *res, const char *song_id, struc
 		json_object_object_add(msg, "type", json_object_new_string(type));
 		json_object_object_add(msg, "revision", json_object_new_int64(version));
 		json_object_object_add(msg, "songId", json_object_new_string(song_id));
-		if (song != NULL && key[0] == 'q')
+		if (song != NULL && queue_cache_room_of_key(key) != NULL)
 			json_object_object_add(msg, "song", json_object_get(song));
 		publish_send(channel, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN |
 								     JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -21,13 +21,20 @@ static void queue_key(char *out, size_t cap, const char *code)
 	snprintf(out, cap, QUEUE_KEY_PREFIX "%s", code);
 }
 
-/* Any invalidation of a room's queue (a room action, a catalog edit, a replay): its file goes too. */
-static void forget_file_of_key(const char *key)
+const char *queue_cache_room_of_key(const char *key)
 {
 	size_t n = strlen(QUEUE_KEY_PREFIX);
 
-	if (strncmp(key, QUEUE_KEY_PREFIX, n) == 0)
-		snapshot_forget(key + n);
+	return strncmp(key, QUEUE_KEY_PREFIX, n) == 0 ? key + n : NULL;
+}
+
+/* Any invalidation of a room's queue (a room action, a catalog edit, a replay): its file goes too. */
+static void forget_file_of_key(const char *key)
+{
+	const char *code = queue_cache_room_of_key(key);
+
+	if (code != NULL)
+		snapshot_forget(code);
 }
 
 static const struct cache_mirror snapshot_files = { forget_file_of_key, snapshot_forget_all };

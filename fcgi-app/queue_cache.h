@@ -64,4 +64,10 @@ void queue_cache_reply_fresh(struct request *req, const char *code, long long re
 void queue_cache_changed(struct request *req, const char *code, long long revision,
 			 const char *type, struct json_object *msg);
 
+/*
+ * The room code of a cache key that is a room's queue (a catalog edit gets
+ * the keys of every snapshot showing the song from song_touch()), or NULL.
+ */
+const char *queue_cache_room_of_key(const char *key);
+
 #endif
