@@ -17,7 +17,7 @@
 #define SEARCH_RESULTS "10"
 #define ITEMS_MAX 16            /* items read from an answer, whatever maxResults said */
 
-/* The one call that leaves the machine: an operator's proxy settings apply to it. */
+/* YouTube is out on the internet: an operator's proxy settings (https_proxy, no_proxy) apply to it. */
 static const struct http_client_options youtube_http = {
 	.protocols = "http,https",
 	.timeout_ms = 4000,

@@ -241,9 +241,9 @@ static const struct route *find_route(struct request *req)
 		if (!route_match(r->pattern, req->path, buf, params, REQUEST_MAX_PARAMS, &nparams))
 			continue;
 		if (strcmp(r->method, req->method) == 0 ||
-		    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0))
+		    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
 			found = r;
-		else if (strstr(allow, r->method) == NULL) {
+		} else if (strstr(allow, r->method) == NULL) {
 			if (allow[0] != '\0')
 				strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
 			strncat(allow, r->method, sizeof allow - strlen(allow) - 1);
@@ -324,7 +324,7 @@ void router_dispatch(struct request *req)
 	route = find_route(req);
 	if (route == NULL || identify_or_reply(req, route->flags) != 0 || admit_body_or_reply(req, route) != 0)
 		goto out;
-	/* A streaming handler reads the body itself; any other has no use for it. */
+	/* A JSON route's body is read by now and a streaming handler reads its own; no other needs one. */
 	if (!(route->flags & (ROUTE_JSON | ROUTE_STREAM)))
 		drain_body(req);
 	if (!req->out_of_memory) /* its answer is a 500 already: do no more for it */
