@@ -64,8 +64,9 @@ void request_free(struct request *req);
 /*
  * Per-request memory, released by request_free. Never NULL: when malloc
  * fails the request is marked out of memory (see req_out_of_memory) and the
- * memory comes from the worker's reserve, so the handler runs to its end and
- * the worker lives on.
+ * memory comes from the worker's reserve (2 MiB), so the handler runs to its
+ * end and the worker lives on. Only a failed request that needs more than the
+ * whole reserve ends the worker: less memory than asked would be corrupted.
  */
 void *req_alloc(struct request *req, size_t size);
 char *req_strdup(struct request *req, const char *s);
