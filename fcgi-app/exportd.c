@@ -2,9 +2,9 @@
 #include "config.h"
 #include "db.h"
 #include "export.h"
+#include "http_client.h"
 #include "log.h"
 
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 		fatal("cannot read env file %s", env_file);
 	config_from_env();
 	log_set_level(log_level_from_name(config.log_level));
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+	if (http_client_global_init() != 0)
 		fatal("libcurl failed to initialise");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		db_wait_notify(export_next_due_ms(5000));
 	}
 	db_disconnect();
-	curl_global_cleanup();
+	http_client_global_cleanup();
 	log_info("stopped");
 	return 0;
 }

@@ -2,72 +2,43 @@
 #include "cache.h"
 #include "config.h"
 #include "handlers.h"
+#include "http_client.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SEARCH_TTL 600          /* seconds: the same query from a room full of phones costs one call */
 #define SEARCH_RESULTS "10"
-#define UPSTREAM_TIMEOUT_MS 4000L
-#define UPSTREAM_MAX_BODY (512 * 1024)
+#define ITEMS_MAX 16            /* items read from an answer, whatever maxResults said */
 
-struct upstream_body {
-	char *data;
-	size_t len;
+/* YouTube is out on the internet: an operator's proxy settings (https_proxy, no_proxy) apply to it. */
+static const struct http_client_options youtube_http = {
+	.protocols = "http,https",
+	.timeout_ms = 4000,
+	.max_answer = 512 * 1024,
+	.env_proxy = 1,
 };
 
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct upstream_body *b = userdata;
-	size_t n = size * nmemb;
-	char *grown;
-
-	if (b->len + n > UPSTREAM_MAX_BODY)
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	grown = realloc(b->data, b->len + n + 1);
-	if (grown == NULL)
-		return 0;
-	b->data = grown;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 /* GET url and parse the JSON answer; NULL (logged) on any failure. Caller owns the result. */
-static struct json_object *upstream_get(const char *url)
+static struct json_object *upstream_get(struct http_client *hc, const char *url)
 {
-	struct upstream_body body = { NULL, 0 };
 	struct json_object *out = NULL;
-	long status = 0;
-	CURL *curl = curl_easy_init();
-	CURLcode rc;
+	long status;
 
-	if (curl == NULL)
-		return NULL;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, UPSTREAM_TIMEOUT_MS);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK)
-		log_warn("youtube: %s", curl_easy_strerror(rc));
+	curl_easy_setopt(hc->curl, CURLOPT_URL, url);
+	status = http_client_perform(hc);
+	if (status < 0)
+		log_warn("youtube: %s", hc->why);
 	else if (status != 200)
 		log_warn("youtube: upstream answered %ld", status);
-	else if ((out = json_tokener_parse(body.data ? body.data : "")) == NULL)
+	else if ((out = json_tokener_parse(hc->answer ? hc->answer : "")) == NULL)
 		log_warn("youtube: upstream answer is not JSON");
-	curl_easy_cleanup(curl);
-	free(body.data);
 	return out;
 }
 
@@ -116,68 +87,103 @@ static long youtube_duration_seconds(const char *iso)
 	return digits ? -1 : total;
 }
 
-/* The search, two upstream calls: search.list for ids and titles, videos.list for durations. */
-static struct json_object *youtube_search(const char *q)
+/* The valid video ids among the search's items, comma-separated in ids (room for ITEMS_MAX). */
+static void video_ids(struct json_object *items, char *ids)
 {
-	CURL *esc = curl_easy_init();
-	char *q_esc = esc ? curl_easy_escape(esc, q, 0) : NULL;
-	char *key_esc = esc ? curl_easy_escape(esc, config.youtube_api_key, 0) : NULL;
-	struct json_object *found = NULL, *details = NULL, *items, *results = NULL;
-	char url[2048], ids[16 * 12 + 1] = "";
-
-	if (q_esc == NULL || key_esc == NULL)
-		goto out;
-	snprintf(url, sizeof url,
-		 "%s/search?part=snippet&type=video&videoEmbeddable=true&maxResults=" SEARCH_RESULTS "&q=%s&key=%s",
-		 config.youtube_api_url, q_esc, key_esc);
-	found = upstream_get(url);
-	if (found == NULL || !json_object_object_get_ex(found, "items", &items) ||
-	    !json_object_is_type(items, json_type_array))
-		goto out;
-	for (size_t i = 0; i < json_object_array_length(items) && i < 16; i++) {
+	ids[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(items) && i < ITEMS_MAX; i++) {
 		const char *id = string_at(json_object_array_get_idx(items, i), "id", "videoId");
+
 		if (id != NULL && ids_youtube_valid(id)) {
 			if (ids[0])
 				strcat(ids, ",");
 			strcat(ids, id);
 		}
 	}
+}
+
+/* Seconds of video id from the videos.list answer; -1 when it is not there. */
+static long video_seconds(struct json_object *details, const char *id)
+{
+	struct json_object *items;
+	long seconds = -1;
+
+	if (details == NULL || !json_object_object_get_ex(details, "items", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		return -1;
+	for (size_t j = 0; j < json_object_array_length(items); j++) {
+		struct json_object *d = json_object_array_get_idx(items, j);
+		const char *did = string_at(d, "id", NULL);
+
+		if (did != NULL && strcmp(did, id) == 0)
+			seconds = youtube_duration_seconds(string_at(d, "contentDetails", "duration"));
+	}
+	return seconds;
+}
+
+/* {youtubeId, title, performer, duration} of one search item; NULL for an item to leave out. */
+static struct json_object *result_json(struct json_object *item, struct json_object *details)
+{
+	const char *id = string_at(item, "id", "videoId"), *title = string_at(item, "snippet", "title");
+	const char *channel = string_at(item, "snippet", "channelTitle");
+	struct json_object *r;
+	long seconds;
+
+	if (id == NULL || !ids_youtube_valid(id) || title == NULL)
+		return NULL;
+	seconds = video_seconds(details, id);
+	r = json_object_new_object();
+	json_object_object_add(r, "youtubeId", json_object_new_string(id));
+	json_object_object_add(r, "title", json_object_new_string(title));
+	json_object_object_add(r, "performer", json_object_new_string(channel && *channel ? channel : "YouTube"));
+	json_object_object_add(r, "duration", seconds >= 0 ? json_object_new_int64(seconds) : NULL);
+	return r;
+}
+
+/*
+ * The search, two upstream calls on one connection: search.list for ids and
+ * titles, videos.list for durations. The results (caller owns), or NULL when
+ * YouTube did not answer.
+ */
+static struct json_object *youtube_search(const char *q)
+{
+	struct http_client hc;
+	char *q_esc = NULL, *key_esc = NULL;
+	struct json_object *found = NULL, *details = NULL, *items, *results = NULL, *r;
+	char url[2048], ids[ITEMS_MAX * 12 + 1];
+	int n;
+
+	if (http_client_open(&hc, &youtube_http) != 0)
+		goto out;
+	q_esc = curl_easy_escape(hc.curl, q, 0);
+	key_esc = curl_easy_escape(hc.curl, config.youtube_api_key, 0);
+	if (q_esc == NULL || key_esc == NULL)
+		goto out;
+	n = snprintf(url, sizeof url,
+		     "%s/search?part=snippet&type=video&videoEmbeddable=true&maxResults=" SEARCH_RESULTS "&q=%s&key=%s",
+		     config.youtube_api_url, q_esc, key_esc);
+	if (n < 0 || (size_t)n >= sizeof url)
+		goto out;
+	found = upstream_get(&hc, url);
+	if (found == NULL || !json_object_object_get_ex(found, "items", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		goto out;
 	results = json_object_new_array();
+	video_ids(items, ids);
 	if (ids[0] == '\0')
 		goto out;
-	snprintf(url, sizeof url, "%s/videos?part=contentDetails&id=%s&key=%s", config.youtube_api_url, ids, key_esc);
-	details = upstream_get(url); /* without durations the results still stand */
-	for (size_t i = 0; i < json_object_array_length(items) && i < 16; i++) {
-		struct json_object *item = json_object_array_get_idx(items, i), *r, *ditems;
-		const char *id = string_at(item, "id", "videoId"), *title = string_at(item, "snippet", "title");
-		long seconds = -1;
-
-		if (id == NULL || strstr(ids, id) == NULL || title == NULL)
-			continue;
-		if (details != NULL && json_object_object_get_ex(details, "items", &ditems) &&
-		    json_object_is_type(ditems, json_type_array)) {
-			for (size_t j = 0; j < json_object_array_length(ditems); j++) {
-				struct json_object *d = json_object_array_get_idx(ditems, j);
-				const char *did = string_at(d, "id", NULL);
-				if (did != NULL && strcmp(did, id) == 0)
-					seconds = youtube_duration_seconds(string_at(d, "contentDetails", "duration"));
-			}
-		}
-		const char *channel = string_at(item, "snippet", "channelTitle");
-		r = json_object_new_object();
-		json_object_object_add(r, "youtubeId", json_object_new_string(id));
-		json_object_object_add(r, "title", json_object_new_string(title));
-		json_object_object_add(r, "performer", json_object_new_string(channel && *channel ? channel : "YouTube"));
-		json_object_object_add(r, "duration", seconds >= 0 ? json_object_new_int64(seconds) : NULL);
-		json_object_array_add(results, r);
-	}
+	n = snprintf(url, sizeof url, "%s/videos?part=contentDetails&id=%s&key=%s", config.youtube_api_url, ids, key_esc);
+	if (n > 0 && (size_t)n < sizeof url)
+		details = upstream_get(&hc, url); /* without durations the results still stand */
+	for (size_t i = 0; i < json_object_array_length(items) && i < ITEMS_MAX; i++)
+		if ((r = result_json(json_object_array_get_idx(items, i), details)) != NULL)
+			json_object_array_add(results, r);
 out:
 	json_object_put(found);
 	json_object_put(details);
 	curl_free(q_esc);
 	curl_free(key_esc);
-	if (esc)
-		curl_easy_cleanup(esc);
+	http_client_close(&hc);
 	return results;
 }
 
@@ -192,11 +198,11 @@ void youtube_search_get(struct request *req)
 
 	if (config.youtube_api_key == NULL) {
 		reply_error(req, 404, "YouTube search is not configured on this server");
-		return;
+		goto out;
 	}
 	if (q_chars == 0 || q_chars == (size_t)-1 || q_chars > 100) {
 		reply_error(req, 400, "q must be a search text of 1 to 100 characters");
-		return;
+		goto out;
 	}
 	key = req_printf(req, "youtube:%s", q);
 	for (char *p = key; *p; p++)
@@ -204,17 +210,18 @@ void youtube_search_get(struct request *req)
 	if (cache_get(key, &cached, NULL, &version) == CACHE_HIT) {
 		req->res.data_source = "cache";
 		reply_raw_data(req, 200, cached);
-		free(cached);
-		return;
+		goto out;
 	}
 	results = youtube_search(q);
 	if (results == NULL) {
 		reply_error(req, 502, "YouTube search is not answering; try again, or search the catalog");
-		return;
+		goto out;
 	}
 	data = json_object_new_object();
 	json_object_object_add(data, "results", results);
 	cache_put(key, 0, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN), NULL, SEARCH_TTL);
 	req->res.data_source = "youtube";
 	reply_data(req, 200, data);
+out:
+	free(cached);
 }

@@ -1,10 +1,15 @@
-/* main.c: queued-fcgi: options, configuration, library set-up, then the server */
+/* main.c: queued-fcgi: options, configuration, library set-up, then the supervisor with the app's hooks */
+#include "auth.h"
+#include "cache.h"
 #include "config.h"
+#include "db.h"
+#include "http_client.h"
 #include "log.h"
+#include "publish.h"
+#include "queue_cache.h"
 #include "ratelimit.h"
 #include "server.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -18,6 +23,37 @@ static void usage(FILE *out)
 		"Settings come from the environment (see README.md); the env file fills\n"
 		"only variables that are not already set.\n");
 }
+
+/* Before the first fork: what every worker inherits. */
+static void prepare_workers(void)
+{
+	queue_cache_prepare();
+	/* Sign-ins may occupy all workers but one: that one stays for votes. */
+	auth_hash_slots_init(config.hash_concurrency, config.workers - config.hash_concurrency - 1);
+}
+
+/* A worker's connections, each kept for its whole life. */
+static void worker_connect(void)
+{
+	queue_cache_worker_init();
+	db_connect();
+	cache_connect();
+	publish_init();
+}
+
+static void worker_disconnect(void)
+{
+	publish_cleanup();
+	cache_disconnect();
+	db_disconnect();
+}
+
+static const struct server_hooks hooks = {
+	.prepare = prepare_workers,
+	.worker_start = worker_connect,
+	.worker_stop = worker_disconnect,
+	.every_minute = queue_cache_sweep,
+};
 
 int main(int argc, char **argv)
 {
@@ -54,9 +90,9 @@ int main(int argc, char **argv)
 		fatal("%s", why);
 	if (sodium_init() < 0)
 		fatal("libsodium failed to initialise");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+	if (http_client_global_init() != 0)
 		fatal("libcurl failed to initialise");
-	int rc = server_run();
-	curl_global_cleanup();
+	int rc = server_run(&hooks);
+	http_client_global_cleanup();
 	return rc == 0 ? 0 : 1;
 }

@@ -1,10 +1,10 @@
+/* publish.c: messages to nchan channels over the publisher socket, without waiting; a channel's subscriber count */
 #define _GNU_SOURCE /* asprintf, strcasestr */
-/* publish.c: one small message to an nchan channel, over the publisher socket */
 #include "publish.h"
 #include "config.h"
+#include "http_client.h"
 #include "log.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,27 +17,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static CURL *curl;
-static struct curl_slist *headers;
-static char pub_path[256]; /* "/pub/" from NCHAN_PUBLISH_URL, set by publish_init */
-
-struct body {
-	char buf[1024];
-	size_t len;
+/* Asking nchan about a channel: a local call that must never hold a request up for long. */
+static const struct http_client_options channel_info_http = {
+	.protocols = "http,https",
+	.timeout_ms = 1000,
+	.max_answer = 4096,
 };
 
-static size_t keep(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-
-	if (n > sizeof b->buf - 1 - b->len)
-		n = sizeof b->buf - 1 - b->len;
-	memcpy(b->buf + b->len, ptr, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-	return size * nmemb;
-}
+static struct http_client channel_info; /* the worker's handle for publish_subscribers, reused */
+static struct curl_slist *channel_info_headers;
+static char pub_path[256]; /* "/pub/" from NCHAN_PUBLISH_URL, set by publish_init */
 
 int publish_init(void)
 {
@@ -46,14 +35,16 @@ int publish_init(void)
 	/* The path part of NCHAN_PUBLISH_URL; every publish goes to it + channel. */
 	p = p ? strchr(p + 3, '/') : NULL;
 	snprintf(pub_path, sizeof pub_path, "%s", p ? p : "/pub/");
-	curl = curl_easy_init();
-	if (curl == NULL)
+	if (http_client_open(&channel_info, &channel_info_http) != 0)
 		return -1;
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: text/json");
+	/* nchan answers a GET on the publisher location with the channel's info, as JSON when asked so. */
+	channel_info_headers = curl_slist_append(NULL, "Accept: text/json");
+	curl_easy_setopt(channel_info.curl, CURLOPT_HTTPHEADER, channel_info_headers);
+	curl_easy_setopt(channel_info.curl, CURLOPT_HTTPGET, 1L);
+	if (config.nchan_socket != NULL)
+		curl_easy_setopt(channel_info.curl, CURLOPT_UNIX_SOCKET_PATH, config.nchan_socket);
 	return 0;
 }
-
 
 /*
  * Publishing does not wait for nchan. With the in-memory store nchan answers a
@@ -253,32 +244,23 @@ void publish_flush(int wait_ms)
 int publish_subscribers(const char *channel)
 {
 	char url[512];
-	long status = 0;
-	struct body body = { .len = 0 };
-	struct json_object *info, *v;
+	struct json_object *info = NULL, *v;
+	long status;
 	int n = -1;
 
-	if (curl == NULL && publish_init() != 0)
+	if (channel_info.curl == NULL && publish_init() != 0)
 		return -1;
 	snprintf(url, sizeof url, "%s%s", config.nchan_url, channel);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	if (config.nchan_socket != NULL)
-		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, config.nchan_socket);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(curl) != CURLE_OK) {
-		log_warn("cannot ask nchan about %s", channel);
+	curl_easy_setopt(channel_info.curl, CURLOPT_URL, url);
+	status = http_client_perform(&channel_info);
+	if (status < 0) {
+		log_warn("cannot ask nchan about %s: %s", channel, channel_info.why);
 		return -1;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL);
 	if (status == 404)
 		return 0; /* no channel yet: nobody is listening */
-	info = json_tokener_parse(body.buf);
+	if (channel_info.answer != NULL)
+		info = json_tokener_parse(channel_info.answer);
 	if (info != NULL && json_object_object_get_ex(info, "subscribers", &v))
 		n = json_object_get_int(v);
 	json_object_put(info);
@@ -291,9 +273,7 @@ void publish_cleanup(void)
 	pub_close();
 	while (npending > 0)
 		pending_pop();
-	if (curl != NULL)
-		curl_easy_cleanup(curl);
-	curl_slist_free_all(headers);
-	curl = NULL;
-	headers = NULL;
+	http_client_close(&channel_info);
+	curl_slist_free_all(channel_info_headers);
+	channel_info_headers = NULL;
 }

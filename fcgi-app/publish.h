@@ -1,8 +1,8 @@
-/* publish.h: one small message to an nchan channel, over the publisher socket */
+/* publish.h: messages to nchan channels over the publisher socket, without waiting; a channel's subscriber count */
 #ifndef QUEUED_PUBLISH_H
 #define QUEUED_PUBLISH_H
 
-/* Set up the worker's reused libcurl handle. Returns 0 or -1. */
+/* Set up the worker's publisher path and its libcurl handle for publish_subscribers. Returns 0 or -1. */
 int publish_init(void);
 void publish_cleanup(void);
 

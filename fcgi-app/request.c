@@ -4,9 +4,11 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct arena_block {
 	struct arena_block *next;
@@ -15,6 +17,17 @@ struct arena_block {
 };
 
 #define ARENA_BLOCK_SIZE 8192
+
+/*
+ * Memory for a request once malloc has failed it: the handler runs to its
+ * end with real memory (its answer is a fixed 500 by then) and the worker
+ * lives on. In .bss, so the pages cost nothing until a request needs them.
+ * More than a request ever takes: the largest single piece is a cover upload's
+ * buffer (500 kB); JSON bodies are read outside the arena.
+ */
+#define RESERVE_BYTES (2u << 20)
+static max_align_t reserve[RESERVE_BYTES / sizeof(max_align_t)];
+static size_t reserve_used;
 
 void request_init(struct request *req)
 {
@@ -32,6 +45,8 @@ void request_free(struct request *req)
 		free(b);
 	}
 	req->arena = NULL;
+	if (req->out_of_memory)
+		reserve_used = 0; /* a worker serves one request at a time: the reserve was this one's */
 	if (req->json != NULL)
 		json_object_put(req->json);
 	if (req->res.body != NULL)
@@ -47,18 +62,50 @@ void request_free(struct request *req)
 	req->res.publish_channel = req->res.publish_message = NULL;
 }
 
+void req_out_of_memory(struct request *req)
+{
+	if (!req->out_of_memory)
+		log_error("out of memory: %s %s is answered 500", req->method ? req->method : "-",
+			  req->path ? req->path : "-");
+	req->out_of_memory = 1;
+	req->res.status = 500;
+	free(req->res.publish_channel);
+	free(req->res.publish_message);
+	req->res.publish_channel = req->res.publish_message = NULL;
+}
+
+/* need bytes (aligned) from the reserve, for a request malloc has failed. */
+static void *reserve_alloc(struct request *req, size_t need)
+{
+	void *p;
+
+	req_out_of_memory(req);
+	if (need > RESERVE_BYTES - reserve_used) {
+		/*
+		 * Less than asked would be overwritten by what the handler writes
+		 * next, corrupting what it may still store. This worker ends; the
+		 * supervisor starts another.
+		 */
+		log_error("out of memory, and the reserve cannot hold %zu more bytes: the worker exits", need);
+		_exit(EXIT_FAILURE);
+	}
+	p = (char *)reserve + reserve_used;
+	reserve_used += need;
+	return p;
+}
+
 void *req_alloc(struct request *req, size_t size)
 {
 	struct arena_block *b = req->arena;
 	size_t align = sizeof(max_align_t);
-	size_t need = (size + align - 1) / align * align;
+	size_t need = size > SIZE_MAX - align ? SIZE_MAX : (size + align - 1) / align * align;
 
 	if (b == NULL || b->size - b->used < need) {
 		size_t cap = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;
 
-		b = malloc(sizeof *b + cap);
+		b = cap > SIZE_MAX - sizeof *b ? NULL : malloc(sizeof *b + cap);
 		if (b == NULL)
-			abort();
+			return reserve_alloc(req, need);
 		b->size = cap;
 		b->used = 0;
 		b->next = req->arena;
@@ -159,12 +206,21 @@ static void set_body(struct request *req, struct json_object *body)
 	req->res.body = body;
 }
 
+/* A malloc'd copy of s, or NULL when out of memory. */
+static char *copy_text(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = malloc(len);
+
+	return copy != NULL ? memcpy(copy, s, len) : NULL;
+}
+
 void reply_raw_data(struct request *req, int status, const char *data_json)
 {
 	set_body(req, NULL);
-	req->res.raw_data = strdup(data_json);
+	req->res.raw_data = copy_text(data_json);
 	if (req->res.raw_data == NULL)
-		abort();
+		req_out_of_memory(req);
 	req->res.status = status;
 }
 
@@ -177,10 +233,32 @@ void reply_file(struct request *req, const char *type, char *body, size_t len)
 	req->res.status = 200;
 }
 
+/*
+ * The reply {"status":word[,"message":message][,"data":data]}; data is taken,
+ * and written even when NULL (as null) if with_data.
+ */
+static void reply_json(struct request *req, int status, const char *word, const char *message,
+		       struct json_object *data, int with_data)
+{
+	struct json_object *body = json_object_new_object();
+
+	if (body == NULL) {
+		json_object_put(data);
+		req_out_of_memory(req);
+		return;
+	}
+	json_object_object_add(body, "status", json_object_new_string(word));
+	if (message != NULL)
+		json_object_object_add(body, "message", json_object_new_string(message));
+	if (with_data)
+		json_object_object_add(body, "data", data);
+	req->res.status = status;
+	set_body(req, body);
+}
+
 static void reply_error_v(struct request *req, int status, struct json_object *data, const char *fmt, va_list ap)
 {
 	char message[512];
-	struct json_object *body = json_object_new_object();
 
 	vsnprintf(message, sizeof message, fmt, ap);
 	if (status >= 500)
@@ -189,15 +267,10 @@ static void reply_error_v(struct request *req, int status, struct json_object *d
 	else
 		log_debug("%d %s %s: %s", status, req->method ? req->method : "-",
 			  req->path ? req->path : "-", message);
-	json_object_object_add(body, "status", json_object_new_string(status >= 500 ? "error" : "fail"));
-	json_object_object_add(body, "message", json_object_new_string(message));
-	if (data != NULL)
-		json_object_object_add(body, "data", data);
-	req->res.status = status;
+	reply_json(req, status, status >= 500 ? "error" : "fail", message, data, data != NULL);
 	/* Unavailable for now: say when to come back, as a 429 does. */
 	if (status == 503 && req->res.retry_after <= 0)
 		req->res.retry_after = 2;
-	set_body(req, body);
 }
 
 void reply_error(struct request *req, int status, const char *fmt, ...)
@@ -260,32 +333,22 @@ int req_etag_matches(const char *header, long long revision)
 
 void reply_data(struct request *req, int status, struct json_object *data)
 {
-	struct json_object *body = json_object_new_object();
-
-	json_object_object_add(body, "status", json_object_new_string("success"));
-	json_object_object_add(body, "data", data);
-	req->res.status = status;
-	set_body(req, body);
+	reply_json(req, status, "success", NULL, data, 1);
 }
 
 void reply_message(struct request *req, int status, const char *message, struct json_object *data)
 {
-	struct json_object *body = json_object_new_object();
-
-	json_object_object_add(body, "status", json_object_new_string("success"));
-	json_object_object_add(body, "message", json_object_new_string(message));
-	if (data != NULL)
-		json_object_object_add(body, "data", data);
-	req->res.status = status;
-	set_body(req, body);
+	reply_json(req, status, "success", message, data, data != NULL);
 }
 
 void reply_publish(struct request *req, const char *channel, const char *message)
 {
+	if (req->out_of_memory)
+		return;
 	free(req->res.publish_channel);
 	free(req->res.publish_message);
-	req->res.publish_channel = strdup(channel);
-	req->res.publish_message = strdup(message);
+	req->res.publish_channel = copy_text(channel);
+	req->res.publish_message = copy_text(message);
 	if (req->res.publish_channel == NULL || req->res.publish_message == NULL)
-		abort();
+		req_out_of_memory(req);
 }

@@ -54,16 +54,30 @@ struct request {
 
 	struct response res;
 	struct arena_block *arena;
+	int out_of_memory;            /* an allocation failed: answered 500 whatever was replied, nothing published */
 };
 
 /* Set up an empty request; request_free releases everything it took. */
 void request_init(struct request *req);
 void request_free(struct request *req);
 
-/* Per-request memory, released by request_free. Never returns NULL (aborts). */
+/*
+ * Per-request memory, released by request_free. Never NULL: when malloc
+ * fails the request is marked out of memory (see req_out_of_memory) and the
+ * memory comes from the worker's reserve (2 MiB), so the handler runs to its
+ * end and the worker lives on. Only a failed request that needs more than the
+ * whole reserve ends the worker: less memory than asked would be corrupted.
+ */
 void *req_alloc(struct request *req, size_t size);
 char *req_strdup(struct request *req, const char *s);
 char *req_printf(struct request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * An allocation for req failed (here or in code that allocates for itself):
+ * the answer becomes a 500 whatever the handler replies, and its publish is
+ * dropped. Logged once per request.
+ */
+void req_out_of_memory(struct request *req);
 
 /*
  * The decoded value of query parameter name, in the request arena, or NULL
@@ -113,7 +127,10 @@ void reply_raw_data(struct request *req, int status, const char *data_json);
  */
 void reply_file(struct request *req, const char *type, char *body, size_t len);
 
-/* Publish message (a JSON text, copied) to channel once the whole reply is written. */
+/*
+ * Publish message (a JSON text, copied) to channel once the whole reply is
+ * written; not for a request that ran out of memory.
+ */
 void reply_publish(struct request *req, const char *channel, const char *message);
 
 #endif

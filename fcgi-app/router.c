@@ -4,9 +4,9 @@
 #include "config.h"
 #include "handlers.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "request.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -171,6 +171,11 @@ static void drain_body(struct request *req)
 		;
 }
 
+/*
+ * The body of a JSON route, parsed into req->json. Read into memory of its
+ * own (json-c keeps a copy) so a large body does not stay in the arena.
+ * Returns 0, or -1 after replying (400, or 500 when out of memory).
+ */
 static int read_json_body(struct request *req, size_t max)
 {
 	size_t cap, len = 0;
@@ -185,12 +190,17 @@ static int read_json_body(struct request *req, size_t max)
 	cap = (size_t)req->content_length;
 	if (cap > max)
 		cap = max;
-	buf = req_alloc(req, cap + 1);
+	buf = malloc(cap + 1);
+	if (buf == NULL) {
+		req_out_of_memory(req);
+		return -1;
+	}
 	while (len < cap && req->read_body != NULL &&
 	       (n = req->read_body(req, buf + len, cap - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
 	req->json = parse_json_strict(buf, len, &why);
+	free(buf);
 	if (req->json == NULL) {
 		reply_error(req, 400, "%s", why);
 		return -1;
@@ -213,102 +223,112 @@ static int is_json_content_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-void router_dispatch(struct request *req)
+/*
+ * The route for req's method and path, its parameters copied into req; NULL
+ * after replying 404 (no such path) or 405 (with Allow: the methods it has).
+ */
+static const struct route *find_route(struct request *req)
 {
 	const struct route *found = NULL;
 	char allow[128] = "";
-	size_t path_len = strlen(req->path);
-	char *buf = req_alloc(req, path_len + 1);
+	char *buf = req_alloc(req, strlen(req->path) + 1);
 	const char *params[REQUEST_MAX_PARAMS];
 	int nparams = 0;
 
-	if (!route_path_is_canonical(req->raw_uri)) {
-		drain_body(req);
-		reply_error(req, 400, "the path must not contain \"//\", \".\" or \"..\" segments or encoded separators");
-		return;
-	}
-	for (size_t i = 0; i < routes_count; i++) {
+	for (size_t i = 0; i < routes_count && found == NULL; i++) {
 		const struct route *r = &routes[i];
-		int n;
 
-		if (!route_match(r->pattern, req->path, buf, params, REQUEST_MAX_PARAMS, &n))
+		if (!route_match(r->pattern, req->path, buf, params, REQUEST_MAX_PARAMS, &nparams))
 			continue;
 		if (strcmp(r->method, req->method) == 0 ||
 		    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
 			found = r;
-			nparams = n;
-			break;
-		}
-		if (strstr(allow, r->method) == NULL) {
+		} else if (strstr(allow, r->method) == NULL) {
 			if (allow[0] != '\0')
 				strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
 			strncat(allow, r->method, sizeof allow - strlen(allow) - 1);
 		}
 	}
-	if (found == NULL) {
-		drain_body(req);
-		if (allow[0] == '\0') {
-			reply_error(req, 404, "no such resource: %s", req->path);
-		} else {
-			req->res.allow = req_strdup(req, allow);
-			reply_error(req, 405, "method %s not allowed here (allowed: %s)",
-				    req->method, allow);
-		}
-		return;
+	if (found == NULL && allow[0] == '\0') {
+		reply_error(req, 404, "no such resource: %s", req->path);
+	} else if (found == NULL) {
+		req->res.allow = req_strdup(req, allow);
+		reply_error(req, 405, "method %s not allowed here (allowed: %s)", req->method, allow);
+	} else {
+		/* The last match was the found route's: its segments are still in buf. */
+		for (int i = 0; i < nparams; i++)
+			req->params[i] = req_strdup(req, params[i]);
+		req->nparams = nparams;
 	}
-	/* The last match was the found route's: its segments are still in buf. */
-	for (int i = 0; i < nparams; i++)
-		req->params[i] = req_strdup(req, params[i]);
-	req->nparams = nparams;
+	return found;
+}
 
-	unsigned flags = found->flags;
+/* Who is asking, as the route's flags require. Returns 0, or -1 after replying 401. */
+static int identify_or_reply(struct request *req, unsigned flags)
+{
+	const char *why = NULL;
 
 	/* OpenMusic v3 lets anyone write the catalog; a safe deployment does not. */
 	if ((flags & ROUTE_CATALOG) && !config.catalog_writes_open)
 		flags |= ROUTE_USER;
-	if (flags & (ROUTE_AUTH | ROUTE_USER)) {
-		const char *why = NULL;
-
-		if (auth_identify(req->authorization, &req->who, &why) != 0) {
-			drain_body(req);
-			reply_error(req, 401, "%s", why);
-			return;
-		}
-		if ((flags & ROUTE_USER) && req->who.kind != IDENTITY_USER) {
-			drain_body(req);
-			reply_error(req, 401, "this needs a registered user's access token, not a guest's");
-			return;
-		}
-	} else if (req->authorization != NULL) {
+	if (!(flags & (ROUTE_AUTH | ROUTE_USER))) {
 		/* Optional identity on public routes; a bad token there is ignored. */
-		const char *why;
-		if (auth_identify(req->authorization, &req->who, &why) != 0)
+		if (req->authorization != NULL && auth_identify(req->authorization, &req->who, &why) != 0)
 			memset(&req->who, 0, sizeof req->who);
+		return 0;
 	}
-	if (found->rate != RATE_NONE &&
-	    ratelimit_hit_or_reply(req, found->rate, ratelimit_subject(found->rate, req)) != 0) {
-		drain_body(req);
-		return;
+	if (auth_identify(req->authorization, &req->who, &why) != 0) {
+		reply_error(req, 401, "%s", why);
+		return -1;
 	}
-	size_t max = found->max_body ? found->max_body : config.max_body;
+	if ((flags & ROUTE_USER) && req->who.kind != IDENTITY_USER) {
+		reply_error(req, 401, "this needs a registered user's access token, not a guest's");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The guards after the identity, in order: rate 429, size 413, content type
+ * 415, JSON 400. Returns 0 with a JSON route's body in req->json, or -1 after
+ * replying.
+ */
+static int admit_body_or_reply(struct request *req, const struct route *route)
+{
+	size_t max = route->max_body ? route->max_body : config.max_body;
+
+	if (route->rate != RATE_NONE &&
+	    ratelimit_hit_or_reply(req, route->rate, ratelimit_subject(route->rate, req)) != 0)
+		return -1;
 	if (req->content_length > 0 && (size_t)req->content_length > max) {
-		drain_body(req);
 		reply_error(req, 413, "request body is larger than %zu bytes", max);
-		return;
+		return -1;
 	}
-	if (found->flags & ROUTE_JSON) {
-		if (!is_json_content_type(req->content_type)) {
-			drain_body(req);
-			reply_error(req, 415, "request body must be application/json");
-			return;
-		}
-		if (read_json_body(req, max) != 0) {
-			drain_body(req);
-			return;
-		}
-	} else if (!(found->flags & ROUTE_STREAM)) {
+	if (!(route->flags & ROUTE_JSON))
+		return 0;
+	if (!is_json_content_type(req->content_type)) {
+		reply_error(req, 415, "request body must be application/json");
+		return -1;
+	}
+	return read_json_body(req, max);
+}
+
+void router_dispatch(struct request *req)
+{
+	const struct route *route;
+
+	if (!route_path_is_canonical(req->raw_uri)) {
+		reply_error(req, 400, "the path must not contain \"//\", \".\" or \"..\" segments or encoded separators");
+		goto out;
+	}
+	route = find_route(req);
+	if (route == NULL || identify_or_reply(req, route->flags) != 0 || admit_body_or_reply(req, route) != 0)
+		goto out;
+	/* A JSON route's body is read by now and a streaming handler reads its own; no other needs one. */
+	if (!(route->flags & (ROUTE_JSON | ROUTE_STREAM)))
 		drain_body(req);
-	}
-	found->handler(req);
-	drain_body(req); /* whatever a streaming handler left unread */
+	if (!req->out_of_memory) /* its answer is a 500 already: do no more for it */
+		route->handler(req);
+out:
+	drain_body(req); /* whatever is left unread */
 }

@@ -46,7 +46,8 @@ int route_path_is_canonical(const char *target);
 
 /*
  * Route req: 400 for a path that is not canonical, 404 unknown path, 405 known path with another method, 401, 429,
- * 413, 415, 400 for a bad JSON body; only then the handler. The reply is in req->res.
+ * 413, 415, 400 for a bad JSON body; only then the handler. The reply is in req->res. A request that ran
+ * out of memory on the way (request.h) is not handed to its handler: its answer is a 500 already.
  */
 void router_dispatch(struct request *req);
 
