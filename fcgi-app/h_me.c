@@ -89,31 +89,39 @@ out:
 	return rc;
 }
 
-/* {id, title, performer, duration, youtubeId, albumId} of a me_queue_tracks row. */
+/* A track's fields in the answer's order, each from its me_queue_tracks column; the id first. */
+static const struct {
+	const char *key;
+	const char *column;
+	struct json_object *(*render)(const PGresult *res, int row, const char *column);
+} track_fields[] = {
+	{ "id", "id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "performer", "performer", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ "youtubeId", "youtube_id", col_json_text },
+	{ "albumId", "album_id", col_json_text },
+};
+#define TRACK_FIELDS (sizeof track_fields / sizeof *track_fields)
+
+/* The track of a me_queue_tracks row. */
 static struct json_object *track_json(const PGresult *res, int row)
 {
 	struct json_object *t = json_object_new_object();
 
-	json_object_object_add(t, "id", col_json_text(res, row, "id"));
-	json_object_object_add(t, "title", col_json_text(res, row, "title"));
-	json_object_object_add(t, "performer", col_json_text(res, row, "performer"));
-	json_object_object_add(t, "duration", col_json_int(res, row, "duration"));
-	json_object_object_add(t, "youtubeId", col_json_text(res, row, "youtube_id"));
-	json_object_object_add(t, "albumId", col_json_text(res, row, "album_id"));
+	for (size_t i = 0; i < TRACK_FIELDS; i++)
+		json_object_object_add(t, track_fields[i].key, track_fields[i].render(res, row, track_fields[i].column));
 	return t;
 }
 
-/* A song deleted from the catalog after the state was read: its place stays, empty but for its id. */
+/* A song deleted from the catalog after the state was read: its place stays, null but for its id. */
 static struct json_object *deleted_track_json(const char *id)
 {
 	struct json_object *t = json_object_new_object();
 
-	json_object_object_add(t, "id", json_object_new_string(id));
-	json_object_object_add(t, "title", NULL);
-	json_object_object_add(t, "performer", NULL);
-	json_object_object_add(t, "duration", NULL);
-	json_object_object_add(t, "youtubeId", NULL);
-	json_object_object_add(t, "albumId", NULL);
+	json_object_object_add(t, track_fields[0].key, json_object_new_string(id));
+	for (size_t i = 1; i < TRACK_FIELDS; i++)
+		json_object_object_add(t, track_fields[i].key, NULL);
 	return t;
 }
 
