@@ -1,12 +1,11 @@
-/* auth.c: HS256 JSON Web Tokens and the identity behind a bearer token */
+/* auth.c: HS256 JSON Web Tokens, the identity behind a bearer token, password hashing */
 #include "auth.h"
 #include "config.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -88,7 +87,7 @@ struct json_object *jwt_verify(const char *token, const char *key, long now, con
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	unsigned char *sig = NULL, *header = NULL, *payload = NULL;
 	size_t sig_len, header_len, payload_len;
-	struct json_object *hdr = NULL, *claims = NULL, *v;
+	struct json_object *hdr = NULL, *claims = NULL, *verified = NULL, *v;
 
 	*why = "token is malformed";
 	dot1 = strchr(token, '.');
@@ -97,43 +96,40 @@ struct json_object *jwt_verify(const char *token, const char *key, long now, con
 		return NULL;
 	sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig_len);
 	if (sig == NULL || sig_len != sizeof mac)
-		goto fail;
+		goto out;
 	hmac(key, token, (size_t)(dot2 - token), mac);
 	if (sodium_memcmp(mac, sig, sizeof mac) != 0) {
 		*why = "token signature is invalid";
-		goto fail;
+		goto out;
 	}
 	header = b64url_decode(token, (size_t)(dot1 - token), &header_len);
 	payload = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &payload_len);
 	if (header == NULL || payload == NULL)
-		goto fail;
+		goto out;
 	hdr = json_tokener_parse((const char *)header);
 	claims = json_tokener_parse((const char *)payload);
 	if (hdr == NULL || claims == NULL || !json_object_is_type(claims, json_type_object))
-		goto fail;
+		goto out;
 	if (!json_object_object_get_ex(hdr, "alg", &v) ||
 	    strcmp(json_object_get_string(v), "HS256") != 0) {
 		*why = "token algorithm is not HS256";
-		goto fail;
+		goto out;
 	}
 	if (json_object_object_get_ex(claims, "exp", &v) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= now)) {
 		*why = "token has expired";
-		goto fail;
+		goto out;
 	}
-	json_object_put(hdr);
-	free(sig);
-	free(header);
-	free(payload);
 	*why = NULL;
-	return claims;
-fail:
+	verified = claims;
+	claims = NULL;
+out:
 	json_object_put(hdr);
 	json_object_put(claims);
 	free(sig);
 	free(header);
 	free(payload);
-	return NULL;
+	return verified;
 }
 
 static int copy_claim(struct json_object *claims, const char *key, char *dst, size_t cap)
@@ -204,37 +200,43 @@ out:
 	return rc;
 }
 
-char *auth_guest_token(const char *guest_id, const char *name)
+/*
+ * Add iat (now) and exp (now + age), last as in every token, and sign claims
+ * (taken) with key. Caller frees the token.
+ */
+static char *sign_claims(struct json_object *claims, long now, long age, const char *key)
 {
-	struct json_object *claims = json_object_new_object();
-	long now = (long)time(NULL);
 	char *token;
 
-	json_object_object_add(claims, "id", json_object_new_string(guest_id));
-	json_object_object_add(claims, "name", json_object_new_string(name));
-	json_object_object_add(claims, "guest", json_object_new_boolean(1));
-	json_object_object_add(claims, "typ", json_object_new_string("guest"));
 	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "exp", json_object_new_int64(now + config.guest_token_age));
-	token = jwt_sign(claims, config.access_token_key);
+	json_object_object_add(claims, "exp", json_object_new_int64(now + age));
+	token = jwt_sign(claims, key);
 	json_object_put(claims);
 	return token;
 }
 
-char *auth_access_token(const char *user_id, const char *name)
+/* A guest token or a user's access token: the claims auth_identify reads. */
+static char *identity_token(const char *id, const char *name, int guest)
 {
 	struct json_object *claims = json_object_new_object();
-	long now = (long)time(NULL);
-	char *token;
 
-	json_object_object_add(claims, "id", json_object_new_string(user_id));
+	json_object_object_add(claims, "id", json_object_new_string(id));
 	json_object_object_add(claims, "name", json_object_new_string(name));
-	json_object_object_add(claims, "typ", json_object_new_string("access"));
-	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "exp", json_object_new_int64(now + config.access_token_age));
-	token = jwt_sign(claims, config.access_token_key);
-	json_object_put(claims);
-	return token;
+	if (guest)
+		json_object_object_add(claims, "guest", json_object_new_boolean(1));
+	json_object_object_add(claims, "typ", json_object_new_string(guest ? "guest" : "access"));
+	return sign_claims(claims, (long)time(NULL), guest ? config.guest_token_age : config.access_token_age,
+			   config.access_token_key);
+}
+
+char *auth_guest_token(const char *guest_id, const char *name)
+{
+	return identity_token(guest_id, name, 1);
+}
+
+char *auth_access_token(const char *user_id, const char *name)
+{
+	return identity_token(user_id, name, 0);
 }
 
 char *auth_refresh_token(const char *user_id)
@@ -242,18 +244,13 @@ char *auth_refresh_token(const char *user_id)
 	struct json_object *claims = json_object_new_object();
 	unsigned char nonce[12];
 	char jti[sizeof nonce * 2 + 1];
-	char *token;
 
 	randombytes_buf(nonce, sizeof nonce);
 	sodium_bin2hex(jti, sizeof jti, nonce, sizeof nonce);
 	json_object_object_add(claims, "id", json_object_new_string(user_id));
 	json_object_object_add(claims, "typ", json_object_new_string("refresh"));
 	json_object_object_add(claims, "jti", json_object_new_string(jti));
-	json_object_object_add(claims, "iat", json_object_new_int64((long)time(NULL)));
-	json_object_object_add(claims, "exp", json_object_new_int64((long)time(NULL) + config.refresh_token_age));
-	token = jwt_sign(claims, config.refresh_token_key);
-	json_object_put(claims);
-	return token;
+	return sign_claims(claims, (long)time(NULL), config.refresh_token_age, config.refresh_token_key);
 }
 
 int auth_verify_refresh_token(const char *token, char *user_id, size_t cap)
@@ -347,17 +344,12 @@ char *auth_subscribe_ticket(const char *user_id, const char *purpose, long *expi
 {
 	struct json_object *claims = json_object_new_object();
 	long now = (long)time(NULL);
-	char *token;
 
 	*expires = now + config.subscribe_ticket_age;
 	json_object_object_add(claims, "id", json_object_new_string(user_id));
 	json_object_object_add(claims, "typ", json_object_new_string("subscribe"));
 	json_object_object_add(claims, "ch", json_object_new_string(purpose));
-	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "exp", json_object_new_int64(*expires));
-	token = jwt_sign(claims, config.access_token_key);
-	json_object_put(claims);
-	return token;
+	return sign_claims(claims, now, config.subscribe_ticket_age, config.access_token_key);
 }
 
 int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *user_id, size_t cap,

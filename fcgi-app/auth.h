@@ -1,4 +1,4 @@
-/* auth.h: HS256 JSON Web Tokens and the identity behind a bearer token */
+/* auth.h: HS256 JSON Web Tokens, the identity behind a bearer token, password hashing */
 #ifndef QUEUED_AUTH_H
 #define QUEUED_AUTH_H
 

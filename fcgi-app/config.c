@@ -122,6 +122,8 @@ void config_from_env(void)
 
 int config_validate(const char **why)
 {
+	const char *catalog_writes = env_str("CATALOG_WRITES", "users");
+
 	if (config.access_token_key == NULL || strlen(config.access_token_key) < 16) {
 		*why = "ACCESS_TOKEN_KEY must be set to a secret of at least 16 characters";
 		return -1;
@@ -130,13 +132,9 @@ int config_validate(const char **why)
 		*why = "REFRESH_TOKEN_KEY must be set to a secret of at least 16 characters";
 		return -1;
 	}
-	{
-		const char *w = env_str("CATALOG_WRITES", "users");
-
-		if (strcmp(w, "users") != 0 && strcmp(w, "open") != 0) {
-			*why = "CATALOG_WRITES must be \"users\" or \"open\"";
-			return -1;
-		}
+	if (strcmp(catalog_writes, "users") != 0 && strcmp(catalog_writes, "open") != 0) {
+		*why = "CATALOG_WRITES must be \"users\" or \"open\"";
+		return -1;
 	}
 	if (strcmp(config.smtp_tls, "starttls") != 0 && strcmp(config.smtp_tls, "tls") != 0 &&
 	    strcmp(config.smtp_tls, "none") != 0 && strcmp(config.smtp_tls, "try") != 0) {

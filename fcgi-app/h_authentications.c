@@ -8,7 +8,6 @@
 #include "request.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 DB_STMT(user_by_username, 1, "SELECT id, password, fullname FROM users WHERE username = $1");
 
@@ -26,75 +25,90 @@ DB_STMT(refresh_delete, 1, "DELETE FROM authentications WHERE token = $1 RETURNI
  */
 static char *decoy_hash;
 
+static void check_decoy_password(const char *password)
+{
+	if (decoy_hash == NULL)
+		decoy_hash = auth_hash_password("decoy password");
+	if (decoy_hash != NULL)
+		auth_check_password(decoy_hash, password);
+}
+
+/*
+ * The row (id, fullname) of the user username when password is theirs, or
+ * NULL after replying: 401 for a wrong username or password alike, 503 while
+ * every hashing slot is busy (auth.h).
+ */
+static PGresult *user_with_password_or_reply(struct request *req, const char *username, const char *password)
+{
+	const char *params[] = { username };
+	PGresult *res = NULL;
+	int slot = auth_hash_slot_take();
+
+	if (slot < 0) {
+		req->res.retry_after = 1;
+		reply_error(req, 503, "too many sign-ins at this moment: try again in a second");
+		return NULL;
+	}
+	if ((res = query_or_reply(req, &user_by_username, params)) == NULL)
+		goto out;
+	if (PQntuples(res) == 0)
+		check_decoy_password(password);
+	if (PQntuples(res) == 0 || !auth_check_password(db_text(res, 0, "password"), password)) {
+		reply_error(req, 401, "the username or the password is wrong");
+		PQclear(res);
+		res = NULL;
+	}
+out:
+	auth_hash_slot_give(slot);
+	return res;
+}
+
 /* POST /authentications {username, password} -> 201 {accessToken, refreshToken} */
 void authentications_login(struct request *req)
 {
-	const char *username, *password;
-	PGresult *res = NULL, *ins = NULL;
-	enum db_result r;
+	const char *username, *password, *user_id;
+	PGresult *user = NULL, *res = NULL;
 	char *access = NULL, *refresh = NULL;
-	int slot;
+	struct json_object *data;
 
+	/* Guessing one account from many addresses is limited by its name too. */
 	if (field_string_or_reply(req, req->json, "username", 1, 200, &username) != 0 ||
 	    field_string_or_reply(req, req->json, "password", 1, 200, &password) != 0 ||
 	    ratelimit_hit_or_reply(req, RATE_LOGIN_NAME, username) != 0)
 		return;
-	/* Guessing one account from many addresses is limited by its name too. */
-	if ((slot = auth_hash_slot_take()) < 0) {
-		req->res.retry_after = 1;
-		reply_error(req, 503, "too many sign-ins at this moment: try again in a second");
-		return;
-	}
-	const char *params[] = { username };
-	r = db_exec(&user_by_username, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((user = user_with_password_or_reply(req, username, password)) == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		if (decoy_hash == NULL)
-			decoy_hash = auth_hash_password("decoy password");
-		if (decoy_hash != NULL)
-			auth_check_password(decoy_hash, password);
-		reply_error(req, 401, "the username or the password is wrong");
-		goto out;
-	}
-	if (!auth_check_password(PQgetvalue(res, 0, 1), password)) {
-		reply_error(req, 401, "the username or the password is wrong");
-		goto out;
-	}
-	auth_hash_slot_give(slot);
-	slot = -1;
-	const char *user_id = PQgetvalue(res, 0, 0);
-	access = auth_access_token(user_id, PQgetvalue(res, 0, 2));
+	user_id = db_text(user, 0, "id");
+	access = auth_access_token(user_id, db_text(user, 0, "fullname"));
 	refresh = auth_refresh_token(user_id);
 	if (access == NULL || refresh == NULL) {
 		reply_error(req, 500, "could not sign the tokens");
 		goto out;
 	}
-	const char *ins_params[] = { refresh, user_id };
-	r = db_exec(&refresh_insert, ins_params, &ins);
-	if (r != DB_OK) {
-		reply_db_error(req, r, ins);
+	const char *params[] = { refresh, user_id };
+	if ((res = query_or_reply(req, &refresh_insert, params)) == NULL)
 		goto out;
-	}
-	struct json_object *data = json_object_new_object();
+	data = json_object_new_object();
 	json_object_object_add(data, "accessToken", json_object_new_string(access));
 	json_object_object_add(data, "refreshToken", json_object_new_string(refresh));
 	reply_message(req, 201, "authentication added", data);
 out:
-	auth_hash_slot_give(slot);
 	free(access);
 	free(refresh);
+	PQclear(user);
 	PQclear(res);
-	PQclear(ins);
 }
 
-/* The refreshToken field, verified by signature; replies 400 and returns NULL otherwise. */
-static const char *refresh_token_or_reply(struct request *req)
+/*
+ * Run st with the body's refreshToken, verified by signature: its row, or
+ * NULL after replying 400 (a bad signature, or a token the database no
+ * longer holds) or the database's failure.
+ */
+static PGresult *refresh_row_or_reply(struct request *req, struct db_stmt *st)
 {
 	const char *token;
 	char user_id[64];
+	PGresult *res;
 
 	if (field_string_or_reply(req, req->json, "refreshToken", 1, 4096, &token) != 0)
 		return NULL;
@@ -102,37 +116,30 @@ static const char *refresh_token_or_reply(struct request *req)
 		reply_error(req, 400, "refresh token is invalid");
 		return NULL;
 	}
-	return token;
+	const char *params[] = { token };
+	res = query_or_reply(req, st, params);
+	if (res != NULL && PQntuples(res) == 0) {
+		reply_error(req, 400, "refresh token is not valid any more");
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
 }
 
 /* PUT /authentications {refreshToken} -> 200 {accessToken} */
 void authentications_refresh(struct request *req)
 {
-	const char *token = refresh_token_or_reply(req);
 	PGresult *res = NULL;
-	enum db_result r;
 	char *access = NULL;
 
-	if (token == NULL)
-		return;
-	const char *params[] = { token };
-	r = db_exec(&refresh_lookup, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = refresh_row_or_reply(req, &refresh_lookup)) == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		reply_error(req, 400, "refresh token is not valid any more");
-		goto out;
-	}
-	access = auth_access_token(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	access = auth_access_token(db_text(res, 0, "id"), db_text(res, 0, "fullname"));
 	if (access == NULL) {
 		reply_error(req, 500, "could not sign the token");
 		goto out;
 	}
-	struct json_object *data = json_object_new_object();
-	json_object_object_add(data, "accessToken", json_object_new_string(access));
-	reply_message(req, 200, "access token refreshed", data);
+	reply_message(req, 200, "access token refreshed", object_with_string("accessToken", access));
 out:
 	free(access);
 	PQclear(res);
@@ -141,19 +148,9 @@ out:
 /* DELETE /authentications {refreshToken} -> 200; the token is revoked */
 void authentications_logout(struct request *req)
 {
-	const char *token = refresh_token_or_reply(req);
-	PGresult *res = NULL;
-	enum db_result r;
+	PGresult *res = refresh_row_or_reply(req, &refresh_delete);
 
-	if (token == NULL)
-		return;
-	const char *params[] = { token };
-	r = db_exec(&refresh_delete, params, &res);
-	if (r != DB_OK)
-		reply_db_error(req, r, res);
-	else if (PQntuples(res) == 0)
-		reply_error(req, 400, "refresh token is not valid any more");
-	else
+	if (res != NULL)
 		reply_message(req, 200, "refresh token revoked", NULL);
 	PQclear(res);
 }

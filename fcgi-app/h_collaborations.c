@@ -7,7 +7,6 @@
 #include "jsonutil.h"
 #include "request.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 DB_STMT(collaboration_change_stmt, 5,
@@ -24,38 +23,28 @@ const struct status_word collaboration_statuses[] = {
 	STATUS_END,
 };
 
-static void change(struct request *req, const char *action)
+/* Add the body's userId to the body's playlistId's collaborators or delete them (action "add" or "delete"). */
+static void change_collaboration(struct request *req, const char *action)
 {
 	const char *playlist_id, *user_id;
 	char id[40];
 	PGresult *res = NULL;
-	enum db_result r;
-	int add = strcmp(action, "add") == 0;
 
 	if (field_string_or_reply(req, req->json, "playlistId", 1, 100, &playlist_id) != 0 ||
 	    field_string_or_reply(req, req->json, "userId", 1, 100, &user_id) != 0)
 		return;
 	ids_random("collab", id, sizeof id);
 	const char *params[] = { playlist_id, req->who.id, user_id, id, action };
-	r = db_exec(&collaboration_change_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &collaboration_change_stmt, params)) == NULL ||
+	    status_or_reply(req, db_text(res, 0, "status"), collaboration_statuses) == NULL)
 		goto out;
-	}
-	if (status_or_reply(req, PQgetvalue(res, 0, 0), collaboration_statuses) != NULL) {
-		/* The cached playlist carries who may read it: that changed. */
-		cache_invalidate(req_printf(req, "playlist:%s", playlist_id),
-				 strtoll(PQgetvalue(res, 0, 2), NULL, 10));
-		if (add) {
-			struct json_object *data = json_object_new_object();
-
-			json_object_object_add(data, "collaborationId",
-					       json_object_new_string(PQgetvalue(res, 0, 1)));
-			reply_message(req, 201, "collaborator added", data);
-		} else {
-			reply_message(req, 200, "collaborator removed", NULL);
-		}
-	}
+	/* The cached playlist carries who may read it: that changed. */
+	cache_invalidate(req_printf(req, "playlist:%s", playlist_id), db_long(res, 0, "version"));
+	if (strcmp(action, "add") == 0)
+		reply_message(req, 201, "collaborator added",
+			      object_with_string("collaborationId", db_text(res, 0, "collaboration_id")));
+	else
+		reply_message(req, 200, "collaborator removed", NULL);
 out:
 	PQclear(res);
 }
@@ -63,11 +52,11 @@ out:
 /* POST /collaborations {playlistId, userId} -> 201 {collaborationId}; owner only */
 void collaborations_create(struct request *req)
 {
-	change(req, "add");
+	change_collaboration(req, "add");
 }
 
 /* DELETE /collaborations {playlistId, userId} -> 200; owner only */
 void collaborations_delete(struct request *req)
 {
-	change(req, "delete");
+	change_collaboration(req, "delete");
 }

@@ -7,14 +7,13 @@
 #include "request.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
 DB_STMT(export_request_stmt, 4, "SELECT status FROM export_request($1, $2, $3, $4)");
 
 DB_STMT(export_job_stmt, 2,
-	"SELECT id, playlist_id, target_email, state, attempts, last_error, iso_time(created_at),"
-	"       iso_time(sent_at), owner_id = $2"
+	"SELECT id, playlist_id, target_email, state, attempts, last_error,"
+	"       iso_time(created_at) AS created_at, iso_time(sent_at) AS sent_at, owner_id = $2 AS is_owner"
 	"  FROM export_jobs WHERE id = $1");
 
 /* export_request() */
@@ -49,7 +48,6 @@ void exports_create(struct request *req)
 	const char *email;
 	char id[40];
 	PGresult *res = NULL;
-	enum db_result r;
 
 	if (field_string_or_reply(req, req->json, "targetEmail", 3, 254, &email) != 0)
 		return;
@@ -59,47 +57,46 @@ void exports_create(struct request *req)
 	}
 	ids_random("export", id, sizeof id);
 	const char *params[] = { id, req->params[0], req->who.id, email };
-	r = db_exec(&export_request_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (status_or_reply(req, PQgetvalue(res, 0, 0), export_request_statuses) != NULL) {
-		struct json_object *data = json_object_new_object();
-
-		json_object_object_add(data, "jobId", json_object_new_string(id));
-		reply_message(req, 201, "your export is queued", data);
-	}
+	if ((res = query_or_reply(req, &export_request_stmt, params)) == NULL ||
+	    status_or_reply(req, db_text(res, 0, "status"), export_request_statuses) == NULL)
+		goto out;
+	reply_message(req, 201, "your export is queued", object_with_string("jobId", id));
+out:
 	PQclear(res);
 }
 
-/* GET /export/jobs/{jobId} -> {job: {id, playlistId, targetEmail, state, attempts, lastError, createdAt, sentAt}} */
+/* {id, playlistId, targetEmail, state, attempts, lastError, createdAt, sentAt} of export_job_stmt's row */
+static struct json_object *export_job_json(const PGresult *res)
+{
+	struct json_object *job = json_object_new_object();
+
+	json_object_object_add(job, "id", col_json_text(res, 0, "id"));
+	json_object_object_add(job, "playlistId", col_json_text(res, 0, "playlist_id"));
+	json_object_object_add(job, "targetEmail", col_json_text(res, 0, "target_email"));
+	json_object_object_add(job, "state", col_json_text(res, 0, "state"));
+	json_object_object_add(job, "attempts", col_json_int(res, 0, "attempts"));
+	json_object_object_add(job, "lastError", col_json_text(res, 0, "last_error"));
+	json_object_object_add(job, "createdAt", col_json_text(res, 0, "created_at"));
+	json_object_object_add(job, "sentAt", col_json_text(res, 0, "sent_at"));
+	return job;
+}
+
+/* GET /export/jobs/{jobId} -> {job: {...}}; the playlist's owner only */
 void exports_get(struct request *req)
 {
-	PGresult *res = NULL;
-	enum db_result r;
-
 	const char *params[] = { req->params[0], req->who.id };
-	r = db_exec(&export_job_stmt, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
-	} else if (PQntuples(res) == 0) {
-		reply_error(req, 404, "export job not found");
-	} else if (PQgetvalue(res, 0, 8)[0] != 't') {
-		reply_error(req, 403, "only the playlist's owner may see its exports");
-	} else {
-		struct json_object *job = json_object_new_object(), *data = json_object_new_object();
+	PGresult *res = NULL;
+	struct json_object *data;
 
-		json_object_object_add(job, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-		json_object_object_add(job, "playlistId", json_object_new_string(PQgetvalue(res, 0, 1)));
-		json_object_object_add(job, "targetEmail", json_object_new_string(PQgetvalue(res, 0, 2)));
-		json_object_object_add(job, "state", json_object_new_string(PQgetvalue(res, 0, 3)));
-		json_object_object_add(job, "attempts", json_object_new_int(atoi(PQgetvalue(res, 0, 4))));
-		json_object_object_add(job, "lastError", PQgetisnull(res, 0, 5) ? NULL :
-				       json_object_new_string(PQgetvalue(res, 0, 5)));
-		json_object_object_add(job, "createdAt", json_object_new_string(PQgetvalue(res, 0, 6)));
-		json_object_object_add(job, "sentAt", PQgetisnull(res, 0, 7) ? NULL :
-				       json_object_new_string(PQgetvalue(res, 0, 7)));
-		json_object_object_add(data, "job", job);
-		reply_data(req, 200, data);
+	if ((res = query_row_or_reply(req, &export_job_stmt, params, "export job not found")) == NULL)
+		goto out;
+	if (!db_bool(res, 0, "is_owner")) {
+		reply_error(req, 403, "only the playlist's owner may see its exports");
+		goto out;
 	}
+	data = json_object_new_object();
+	json_object_object_add(data, "job", export_job_json(res));
+	reply_data(req, 200, data);
+out:
 	PQclear(res);
 }

@@ -17,7 +17,6 @@ void guests_create(struct request *req)
 	const char *name;
 	char id[40];
 	PGresult *res = NULL;
-	enum db_result r;
 	char *token = NULL;
 	struct json_object *data;
 
@@ -25,18 +24,13 @@ void guests_create(struct request *req)
 		return;
 	ids_random("guest", id, sizeof id);
 	const char *params[] = { id, name };
-	r = db_exec(&guest_insert, params, &res);
-	if (r != DB_OK) {
-		reply_db_error(req, r, res);
+	if ((res = query_or_reply(req, &guest_insert, params)) == NULL)
 		goto out;
-	}
-	token = auth_guest_token(id, name);
-	if (token == NULL) {
+	if ((token = auth_guest_token(id, name)) == NULL) {
 		reply_error(req, 500, "could not sign the token");
 		goto out;
 	}
-	data = json_object_new_object();
-	json_object_object_add(data, "guestId", json_object_new_string(id));
+	data = object_with_string("guestId", id);
 	json_object_object_add(data, "name", json_object_new_string(name));
 	json_object_object_add(data, "token", json_object_new_string(token));
 	reply_data(req, 201, data);

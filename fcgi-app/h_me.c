@@ -23,9 +23,9 @@
 #define MESSAGE_STATE_MAX 65536    /* a bigger state is left out of the message: devices fetch it */
 #define TICKET_PURPOSE "me-queue"
 
-DB_STMT(me_queue_load, 1, "SELECT revision, state::text FROM user_queues WHERE user_id = $1");
+DB_STMT(me_queue_load, 1, "SELECT revision, state::text AS state FROM user_queues WHERE user_id = $1");
 
-/* Each song of the queue once; answer_or_reply() puts them at their positions. */
+/* Each song of the queue once; tracks_or_reply() puts them at their positions. */
 DB_STMT(me_queue_tracks, 1,
 	"SELECT s.id, s.title, s.performer, s.duration, s.youtube_id, s.album_id"
 	"  FROM songs s WHERE s.id IN (SELECT jsonb_array_elements_text($1::jsonb))");
@@ -41,7 +41,7 @@ const struct status_word user_queue_put_statuses[] = {
 	STATUS_END,
 };
 
-DB_STMT(me_prefs_load, 1, "SELECT preferences::text FROM user_preferences WHERE user_id = $1");
+DB_STMT(me_prefs_load, 1, "SELECT preferences::text AS preferences FROM user_preferences WHERE user_id = $1");
 
 DB_STMT(me_prefs_store, 2,
 	"INSERT INTO user_preferences (user_id, preferences) VALUES ($1, $2::jsonb)"
@@ -61,21 +61,21 @@ static const char *json_text(struct json_object *o)
 static int load_or_reply(struct request *req, struct uq_state *st, long long *revision)
 {
 	const char *params[] = { req->who.id };
-	PGresult *res = query_or_reply(req, &me_queue_load, params);
-	struct json_object *obj;
+	PGresult *res = NULL;
+	struct json_object *obj = NULL;
 	const char *why;
 	int rc = -1;
 
-	if (res == NULL)
-		return -1;
 	uq_empty(st);
 	*revision = 0;
+	if ((res = query_or_reply(req, &me_queue_load, params)) == NULL)
+		goto out;
 	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return 0;
+		rc = 0;
+		goto out;
 	}
-	*revision = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	obj = json_tokener_parse(PQgetvalue(res, 0, 1));
+	*revision = db_long(res, 0, "revision");
+	obj = json_tokener_parse(db_text(res, 0, "state"));
 	/* Stored states were checked on the way in; a lower limit set since does not hide them. */
 	if (uq_parse(req, obj, INT_MAX, st, &why) == 0) {
 		rc = 0;
@@ -83,14 +83,79 @@ static int load_or_reply(struct request *req, struct uq_state *st, long long *re
 		log_error("stored queue of %s does not parse: %s", req->who.id, why);
 		reply_error(req, 500, "internal error");
 	}
+out:
 	json_object_put(obj);
 	PQclear(res);
 	return rc;
 }
 
-static struct json_object *text_or_null(const PGresult *res, int row, int col)
+/* A track's fields in the answer's order, each from its me_queue_tracks column; the id first. */
+static const struct {
+	const char *key;
+	const char *column;
+	struct json_object *(*render)(const PGresult *res, int row, const char *column);
+} track_fields[] = {
+	{ "id", "id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "performer", "performer", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ "youtubeId", "youtube_id", col_json_text },
+	{ "albumId", "album_id", col_json_text },
+};
+#define TRACK_FIELDS (sizeof track_fields / sizeof *track_fields)
+
+/* The track of a me_queue_tracks row. */
+static struct json_object *track_json(const PGresult *res, int row)
 {
-	return PQgetisnull(res, row, col) ? NULL : json_object_new_string(PQgetvalue(res, row, col));
+	struct json_object *t = json_object_new_object();
+
+	for (size_t i = 0; i < TRACK_FIELDS; i++)
+		json_object_object_add(t, track_fields[i].key, track_fields[i].render(res, row, track_fields[i].column));
+	return t;
+}
+
+/* A song deleted from the catalog after the state was read: its place stays, null but for its id. */
+static struct json_object *deleted_track_json(const char *id)
+{
+	struct json_object *t = json_object_new_object();
+
+	json_object_object_add(t, track_fields[0].key, json_object_new_string(id));
+	for (size_t i = 1; i < TRACK_FIELDS; i++)
+		json_object_object_add(t, track_fields[i].key, NULL);
+	return t;
+}
+
+/*
+ * The track of each entry of st, in order (caller owns the array), or NULL
+ * after replying. One object per song, referenced at each of its positions:
+ * a queue often holds a song many times, and building the objects is most
+ * of the work.
+ */
+static struct json_object *tracks_or_reply(struct request *req, const struct uq_state *st)
+{
+	struct json_object *ids = uq_ids_json(st->ids, st->n), *songs, *tracks;
+	const char *params[] = { json_text(ids) };
+	PGresult *res = query_or_reply(req, &me_queue_tracks, params);
+
+	json_object_put(ids);
+	if (res == NULL)
+		return NULL;
+	songs = json_object_new_object();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_object_add(songs, db_text(res, i, "id"), track_json(res, i));
+	PQclear(res);
+	tracks = json_object_new_array_ext(st->n);
+	for (int i = 0; i < st->n; i++) {
+		struct json_object *t;
+
+		if (!json_object_object_get_ex(songs, st->ids[i], &t)) {
+			t = deleted_track_json(st->ids[i]);
+			json_object_object_add(songs, st->ids[i], t);
+		}
+		json_object_array_add(tracks, json_object_get(t));
+	}
+	json_object_put(songs);
+	return tracks;
 }
 
 /*
@@ -100,62 +165,33 @@ static struct json_object *text_or_null(const PGresult *res, int row, int col)
  */
 static const char *answer_or_reply(struct request *req, const struct uq_state *st, long long revision)
 {
-	struct json_object *ids = uq_ids_json(st->ids, st->n), *tracks, *data, *songs;
-	const char *params[] = { json_text(ids) }, *text;
-	PGresult *res = query_or_reply(req, &me_queue_tracks, params);
+	struct json_object *tracks = tracks_or_reply(req, st), *data;
+	const char *text;
 
-	json_object_put(ids);
-	if (res == NULL)
+	if (tracks == NULL)
 		return NULL;
-	/*
-	 * One object per song, referenced at each of its positions: a queue
-	 * often holds a song many times, and building the objects is most of
-	 * the work.
-	 */
-	songs = json_object_new_object();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *t = json_object_new_object();
-
-		json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(t, "title", text_or_null(res, i, 1));
-		json_object_object_add(t, "performer", text_or_null(res, i, 2));
-		json_object_object_add(t, "duration", PQgetisnull(res, i, 3) ? NULL :
-				       json_object_new_int(atoi(PQgetvalue(res, i, 3))));
-		json_object_object_add(t, "youtubeId", text_or_null(res, i, 4));
-		json_object_object_add(t, "albumId", text_or_null(res, i, 5));
-		json_object_object_add(songs, PQgetvalue(res, i, 0), t);
-	}
-	PQclear(res);
-	tracks = json_object_new_array_ext(st->n);
-	for (int i = 0; i < st->n; i++) {
-		struct json_object *t;
-
-		if (!json_object_object_get_ex(songs, st->ids[i], &t)) {
-			/* Deleted from the catalog after this state was read: its place stays, empty. */
-			t = json_object_new_object();
-			json_object_object_add(t, "id", json_object_new_string(st->ids[i]));
-			json_object_object_add(t, "title", NULL);
-			json_object_object_add(t, "performer", NULL);
-			json_object_object_add(t, "duration", NULL);
-			json_object_object_add(t, "youtubeId", NULL);
-			json_object_object_add(t, "albumId", NULL);
-			json_object_object_add(songs, st->ids[i], t);
-		}
-		json_object_array_add(tracks, json_object_get(t));
-	}
 	data = json_object_new_object();
 	json_object_object_add(data, "state", uq_to_json(st));
 	json_object_object_add(data, "revision", json_object_new_int64(revision));
 	json_object_object_add(data, "tracks", tracks);
 	text = req_strdup(req, json_text(data));
 	json_object_put(data);
-	json_object_put(songs);
 	return text;
 }
 
 static void set_etag(struct request *req, long long revision)
 {
 	snprintf(req->res.etag, sizeof req->res.etag, "%lld", revision);
+}
+
+/* The ETag of revision; 1 (answered 304) when If-None-Match already names it. */
+static int reply_not_modified(struct request *req, long long revision)
+{
+	set_etag(req, revision);
+	if (!req_etag_matches(req->if_none_match, revision))
+		return 0;
+	req->res.status = 304;
+	return 1;
 }
 
 /* GET /me/queue -> {state, revision, tracks}; ETag "revision", If-None-Match -> 304 */
@@ -169,29 +205,22 @@ void me_queue_get(struct request *req)
 	const char *text;
 
 	if (cr == CACHE_HIT) {
-		set_etag(req, revision);
 		req->res.data_source = "cache";
-		if (req_etag_matches(req->if_none_match, revision))
-			req->res.status = 304;
-		else
+		if (!reply_not_modified(req, revision))
 			reply_raw_data(req, 200, cached);
-		free(cached);
-		return;
+		goto out;
 	}
 	if (load_or_reply(req, &st, &revision) != 0)
-		return;
-	set_etag(req, revision);
+		goto out;
 	req->res.data_source = "database";
-	if (req_etag_matches(req->if_none_match, revision)) {
-		req->res.status = 304;
-		return;
-	}
-	if ((text = answer_or_reply(req, &st, revision)) == NULL)
-		return;
+	if (reply_not_modified(req, revision) || (text = answer_or_reply(req, &st, revision)) == NULL)
+		goto out;
 	/* Stored only if no write has moved past this revision meanwhile (cache.h). */
 	if (cr == CACHE_MISS)
 		cache_put(key, revision, text, NULL, CACHE_TTL);
 	reply_raw_data(req, 200, text);
+out:
+	free(cached);
 }
 
 /* Reply 409 with the queue as it is now. */
@@ -263,8 +292,8 @@ static int prefers_minimal(const struct request *req)
 }
 
 /* After a commit at revision: the cache, the other devices, the answer. state is st as JSON (taken). */
-static void committed(struct request *req, const char *type, const struct uq_state *st, long long revision,
-		      struct json_object *state)
+static void reply_committed(struct request *req, const char *type, const struct uq_state *st, long long revision,
+			    struct json_object *state)
 {
 	const char *key = cache_key(req), *text;
 	struct json_object *msg = json_object_new_object();
@@ -297,15 +326,90 @@ static void committed(struct request *req, const char *type, const struct uq_sta
 	reply_raw_data(req, 200, text);
 }
 
+/* An action as queue_write takes it: the message's type, the field an unknown song id came in. */
+struct queue_change {
+	const char *type;
+	const char *field;
+	queue_action apply;
+	const void *arg;
+};
+
 /*
- * Load, apply, store against the revision loaded: one revision per action.
- * With If-Match the action applies only to that revision (409 otherwise);
- * without, a write that lost a race is tried again on the newer state.
- * field names what an unknown song id came in (400).
+ * Store state over revision, the one it was made from: user_queue_put()'s
+ * word when the handler goes on with it (copied out, as are the revision
+ * stored and the unknown id), or NULL after replying.
+ */
+static const char *store_or_reply(struct request *req, long long revision, struct json_object *state,
+				  const char *check_text, long long *stored, const char **bad_id)
+{
+	char rev_text[24];
+	const char *params[] = { req->who.id, rev_text, json_text(state), check_text };
+	const char *status = NULL;
+	PGresult *res = NULL;
+
+	snprintf(rev_text, sizeof rev_text, "%lld", revision);
+	if ((res = query_or_reply(req, &me_queue_store, params)) == NULL ||
+	    status_or_reply(req, db_text(res, 0, "status"), user_queue_put_statuses) == NULL)
+		goto out;
+	status = req_strdup(req, db_text(res, 0, "status"));
+	*bad_id = req_strdup(req, db_text(res, 0, "bad_id"));
+	*stored = db_long(res, 0, "revision");
+out:
+	PQclear(res);
+	return status;
+}
+
+/*
+ * One round of queue_write: load, apply, store against the revision
+ * loaded. 1 when another device wrote first and no If-Match forbids trying
+ * again on the newer state; 0 once replied.
+ */
+static int write_round(struct request *req, const struct queue_change *c, long long expected,
+		       const char *check_text)
+{
+	struct uq_state st;
+	long long revision, stored;
+	const char *why, *status, *bad_id;
+	struct json_object *state = NULL;
+	int again = 0;
+
+	if (load_or_reply(req, &st, &revision) != 0)
+		return 0;
+	if (expected >= 0 && revision != expected) {
+		reply_conflict(req);
+		return 0;
+	}
+	if (c->apply(req, &st, c->arg, &why) != 0) {
+		reply_error(req, 400, "%s", why);
+		return 0;
+	}
+	state = uq_to_json(&st);
+	if ((status = store_or_reply(req, revision, state, check_text, &stored, &bad_id)) == NULL)
+		goto out;
+	if (strcmp(status, "ok") == 0) {
+		reply_committed(req, c->type, &st, stored, state);
+		state = NULL; /* reply_committed() took it */
+	} else if (strcmp(status, "no_song") == 0) {
+		reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", c->field, bad_id);
+	} else if (expected >= 0) {
+		reply_conflict(req);
+	} else {
+		again = 1;
+	}
+out:
+	json_object_put(state);
+	return again;
+}
+
+/*
+ * One revision per action. With If-Match the action applies only to that
+ * revision (409 otherwise); without, a write that lost a race is tried again
+ * on the newer state. field names what an unknown song id came in (400).
  */
 static void queue_write(struct request *req, const char *type, const char *field, queue_action apply,
 			const void *arg, struct new_ids check, int require_if_match)
 {
+	const struct queue_change change = { type, field, apply, arg };
 	long long expected = if_match_or_reply(req, require_if_match);
 	const char *check_text = NULL;
 
@@ -317,61 +421,15 @@ static void queue_write(struct request *req, const char *type, const char *field
 		check_text = req_strdup(req, json_text(c));
 		json_object_put(c);
 	}
-	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-		struct uq_state st;
-		long long revision;
-		const char *why;
-		char rev_text[24];
-		struct json_object *state;
-		PGresult *res;
-
-		if (load_or_reply(req, &st, &revision) != 0)
+	for (unsigned attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+		if (!write_round(req, &change, expected, check_text))
 			return;
-		if (expected >= 0 && revision != expected) {
-			reply_conflict(req);
-			return;
-		}
-		if (apply(req, &st, arg, &why) != 0) {
-			reply_error(req, 400, "%s", why);
-			return;
-		}
-		snprintf(rev_text, sizeof rev_text, "%lld", revision);
-		state = uq_to_json(&st);
-		const char *params[] = { req->who.id, rev_text, json_text(state), check_text };
-		res = query_or_reply(req, &me_queue_store, params);
-		if (res == NULL) {
-			json_object_put(state);
-			return;
-		}
-		/* Copied out: the result is cleared before any of the outcomes below. */
-		const char *status = req_strdup(req, PQgetvalue(res, 0, 0));
-		const char *bad_id = req_strdup(req, PQgetvalue(res, 0, 2));
-		long long stored = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-
-		PQclear(res);
-		if (status_or_reply(req, status, user_queue_put_statuses) == NULL) {
-			json_object_put(state);
-			return;
-		}
-		if (strcmp(status, "ok") == 0) {
-			committed(req, type, &st, stored, state);
-			return;
-		}
-		json_object_put(state);
-		if (strcmp(status, "no_song") == 0) {
-			reply_error(req, 400, "\"%s\": no song with id \"%.100s\" in the catalog", field, bad_id);
-			return;
-		}
-		if (expected >= 0) {
-			reply_conflict(req);
-			return;
-		}
 		/*
 		 * Another device wrote first. Every round has a winner, so retrying
 		 * makes progress; a random pause that grows keeps the same writers
 		 * from meeting again and again.
 		 */
-		usleep(randombytes_uniform(250u * (unsigned)(attempt + 1) < 5000u ? 250u * (unsigned)(attempt + 1) : 5000u));
+		usleep(randombytes_uniform(250u * attempt < 5000u ? 250u * attempt : 5000u));
 	}
 	reply_error(req, 503, "the queue is changing too fast, try again");
 }
@@ -438,36 +496,44 @@ static int apply_add(struct request *req, struct uq_state *st, const void *arg, 
 	return uq_add(req, st, a->ids, a->n, a->next, config.queue_max_tracks, why);
 }
 
-/* POST /me/queue/tracks {songIds, position?: "end"|"next"} */
-void me_queue_add(struct request *req)
+/* The body's songIds into a: a non-empty array of song ids, no more than a queue holds; -1 after replying 400. */
+static int song_ids_or_reply(struct request *req, struct add_args *a)
 {
 	struct json_object *arr;
-	struct add_args a = { 0 };
-	const char *position;
 
 	if (!json_object_object_get_ex(req->json, "songIds", &arr) || !json_object_is_type(arr, json_type_array) ||
 	    json_object_array_length(arr) == 0) {
 		reply_error(req, 400, "\"songIds\" must be a non-empty array of song ids");
-		return;
+		return -1;
 	}
 	if (json_object_array_length(arr) > (size_t)config.queue_max_tracks) {
 		reply_error(req, 400, "\"songIds\" holds more than %d ids, the most a queue holds", config.queue_max_tracks);
-		return;
+		return -1;
 	}
-	a.n = (int)json_object_array_length(arr);
-	a.ids = req_alloc(req, (size_t)a.n * sizeof *a.ids);
-	for (int i = 0; i < a.n; i++) {
+	a->n = (int)json_object_array_length(arr);
+	a->ids = req_alloc(req, (size_t)a->n * sizeof *a->ids);
+	for (int i = 0; i < a->n; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, (size_t)i);
 		size_t chars;
 
 		if (!json_object_is_type(v, json_type_string) ||
 		    (chars = utf8_length(json_object_get_string(v))) == 0 || chars > 100 || chars == (size_t)-1) {
 			reply_error(req, 400, "\"songIds\"[%d] must be a song id", i);
-			return;
+			return -1;
 		}
-		a.ids[i] = json_object_get_string(v);
+		a->ids[i] = json_object_get_string(v);
 	}
-	if (field_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
+	return 0;
+}
+
+/* POST /me/queue/tracks {songIds, position?: "end"|"next"} */
+void me_queue_add(struct request *req)
+{
+	struct add_args a = { 0 };
+	const char *position;
+
+	if (song_ids_or_reply(req, &a) != 0 ||
+	    field_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
 		return;
 	if (position != NULL && strcmp(position, "end") != 0 && strcmp(position, "next") != 0) {
 		reply_error(req, 400, "\"position\" must be \"end\" or \"next\"");
@@ -638,15 +704,14 @@ static const char *const pref_keys[] = { "autoPlay", "showRemoteChanges", NULL }
 void me_preferences_get(struct request *req)
 {
 	const char *params[] = { req->who.id };
-	PGresult *res = query_or_reply(req, &me_prefs_load, params);
-	struct json_object *stored = NULL, *data = json_object_new_object(), *v;
+	PGresult *res = NULL;
+	struct json_object *stored = NULL, *data, *v;
 
-	if (res == NULL) {
-		json_object_put(data);
-		return;
-	}
+	if ((res = query_or_reply(req, &me_prefs_load, params)) == NULL)
+		goto out;
 	if (PQntuples(res) == 1)
-		stored = json_tokener_parse(PQgetvalue(res, 0, 0));
+		stored = json_tokener_parse(db_text(res, 0, "preferences"));
+	data = json_object_new_object();
 	for (int i = 0; pref_keys[i] != NULL; i++) {
 		int on = 1;
 
@@ -654,9 +719,10 @@ void me_preferences_get(struct request *req)
 			on = json_object_get_boolean(v);
 		json_object_object_add(data, pref_keys[i], json_object_new_boolean(on));
 	}
+	reply_data(req, 200, data);
+out:
 	json_object_put(stored);
 	PQclear(res);
-	reply_data(req, 200, data);
 }
 
 /* PUT /me/preferences {autoPlay?, showRemoteChanges?}: booleans; absent ones take their default */
@@ -664,7 +730,7 @@ void me_preferences_put(struct request *req)
 {
 	struct json_object *prefs = json_object_new_object(), *v;
 	const char *params[2];
-	PGresult *res;
+	PGresult *res = NULL;
 
 	json_object_object_foreach(req->json, key, val) {
 		int known = 0;
@@ -687,8 +753,8 @@ void me_preferences_put(struct request *req)
 	params[1] = json_text(prefs);
 	if ((res = query_or_reply(req, &me_prefs_store, params)) == NULL)
 		goto out;
-	PQclear(res);
 	reply_data(req, 200, json_object_get(prefs));
 out:
 	json_object_put(prefs);
+	PQclear(res);
 }

@@ -1,4 +1,4 @@
-/* jsonutil.c: strict JSON body parsing and typed field getters that reply 400 */
+/* jsonutil.c: strict JSON body parsing, typed field getters that reply 400, a one-field object */
 #include "jsonutil.h"
 #include "request.h"
 
@@ -103,24 +103,48 @@ size_t utf8_length(const char *s)
 	return n;
 }
 
+struct json_object *object_with_string(const char *key, const char *value)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, json_object_new_string(value));
+	return o;
+}
+
+/*
+ * obj's field key in *v when it has the type that type_name names for the
+ * client ("a string"): 1. Absent or null: 0 when optional; otherwise, and
+ * for another type, replies 400 and returns -1.
+ */
+static int typed_field_or_reply(struct request *req, struct json_object *obj, const char *key,
+				enum json_type type, const char *type_name, int optional,
+				struct json_object **v)
+{
+	*v = NULL;
+	if (obj == NULL || !json_object_object_get_ex(obj, key, v) || *v == NULL) {
+		if (optional)
+			return 0;
+		reply_error(req, 400, "\"%s\" is required and must be %s", key, type_name);
+		return -1;
+	}
+	if (!json_object_is_type(*v, type)) {
+		reply_error(req, 400, "\"%s\" must be %s", key, type_name);
+		return -1;
+	}
+	return 1;
+}
+
 static int string_field(struct request *req, struct json_object *obj, const char *key,
 			size_t min, size_t max, const char **out, int optional)
 {
-	struct json_object *v = NULL;
+	struct json_object *v;
 	const char *s;
 	size_t len;
+	int found = typed_field_or_reply(req, obj, key, json_type_string, "a string", optional, &v);
 
 	*out = NULL;
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL) {
-		if (optional)
-			return 0;
-		reply_error(req, 400, "\"%s\" is required and must be a string", key);
-		return -1;
-	}
-	if (!json_object_is_type(v, json_type_string)) {
-		reply_error(req, 400, "\"%s\" must be a string", key);
-		return -1;
-	}
+	if (found <= 0)
+		return found;
 	s = json_object_get_string(v);
 	/* An embedded NUL would silently truncate the value downstream. */
 	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
@@ -158,21 +182,14 @@ int field_opt_string_or_reply(struct request *req, struct json_object *obj, cons
 static int int_field(struct request *req, struct json_object *obj, const char *key,
 		     int64_t min, int64_t max, int64_t *out, int *present)
 {
-	struct json_object *v = NULL;
+	struct json_object *v;
 	int64_t n;
+	int found = typed_field_or_reply(req, obj, key, json_type_int, "an integer", present != NULL, &v);
 
 	if (present != NULL)
 		*present = 0;
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL) {
-		if (present != NULL)
-			return 0;
-		reply_error(req, 400, "\"%s\" is required and must be an integer", key);
-		return -1;
-	}
-	if (!json_object_is_type(v, json_type_int)) {
-		reply_error(req, 400, "\"%s\" must be an integer", key);
-		return -1;
-	}
+	if (found <= 0)
+		return found;
 	errno = 0;
 	n = json_object_get_int64(v);
 	/* json-c clamps out-of-range numbers to INT64_MIN/MAX and sets errno. */

@@ -1,4 +1,4 @@
-/* jsonutil.h: strict JSON body parsing and typed field getters that reply 400 */
+/* jsonutil.h: strict JSON body parsing, typed field getters that reply 400, a one-field object */
 #ifndef QUEUED_JSONUTIL_H
 #define QUEUED_JSONUTIL_H
 
@@ -33,6 +33,9 @@ int field_int_or_reply(struct request *req, struct json_object *obj, const char 
 /* Optional integer: absent or null sets *present to 0 and succeeds. */
 int field_opt_int_or_reply(struct request *req, struct json_object *obj, const char *key,
 			  int64_t min, int64_t max, int64_t *out, int *present);
+
+/* A new object {key: value} (caller owns it): the id or token a reply hands back. */
+struct json_object *object_with_string(const char *key, const char *value);
 
 /* Number of UTF-8 code points in s, or (size_t)-1 when s is not valid UTF-8. */
 size_t utf8_length(const char *s);
