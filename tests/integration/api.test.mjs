@@ -43,7 +43,8 @@ test('song search: case-insensitive substring on title and performer, combined w
 test('adding a song: a new entry at score 0, in the queue, not a vote', async () => {
   const host = await newGuest('H');
   const room = await newRoom(host);
-  const [song] = await songIds();
+  // A demo song, which has a duration (songs other tests add may have none).
+  const [song] = assertOk(await api('GET', `/songs?title=${encodeURIComponent("Don't Stop Me Now")}`)).songs.map((s) => s.id);
   const added = await addEntry(room.code, host, song);
   assert.equal(added.entry.score, 0);
   assert.equal(added.entry.song.id, song);
