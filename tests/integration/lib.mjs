@@ -13,7 +13,10 @@ if (!BASE || !DATA || !ROOT) throw new Error('run through ./dev test (QUEUED_URL
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** One HTTP request; body objects are sent as JSON, strings as they are. */
-export async function api(method, path, { body, token, headers = {} } = {}) {
+export function api(method, path, options) { return apiAt(BASE, method, path, options); }
+
+/** api() against another stack or node (base: its http://host:port). */
+export async function apiAt(base, method, path, { body, token, headers = {} } = {}) {
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   let payload;
@@ -21,7 +24,7 @@ export async function api(method, path, { body, token, headers = {} } = {}) {
     payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
     if (!('content-type' in h)) h['content-type'] = 'application/json';
   }
-  const res = await fetch(BASE + path, { method, headers: h, body: payload });
+  const res = await fetch(base + path, { method, headers: h, body: payload });
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
@@ -103,14 +106,16 @@ export async function until(fn, ms = 5000, what = 'condition') {
 }
 
 /** An EventSource client: collects {id, data} events; Last-Event-ID optional. */
-export function sse(path, { lastEventId } = {}) {
+export function sse(path, options) { return sseAt(BASE, path, options); }
+
+export function sseAt(base, path, { lastEventId } = {}) {
   const events = [];
   const headers = { accept: 'text/event-stream' };
   if (lastEventId) headers['last-event-id'] = lastEventId;
   let buf = '';
   let ready;
   const opened = new Promise((resolve, reject) => { ready = { resolve, reject }; });
-  const req = http.get(BASE + path, { headers }, (res) => {
+  const req = http.get(base + path, { headers }, (res) => {
     if (res.statusCode !== 200) { ready.reject(new Error(`SSE status ${res.statusCode}`)); return; }
     ready.resolve(res);
     res.setEncoding('utf8');
@@ -143,8 +148,10 @@ export function sse(path, { lastEventId } = {}) {
 }
 
 /** A WebSocket subscriber on the same URL. */
-export function ws(path, { lastEventId } = {}) {
-  const url = BASE.replace(/^http/, 'ws') + path + (lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : '');
+export function ws(path, options) { return wsAt(BASE, path, options); }
+
+export function wsAt(base, path, { lastEventId } = {}) {
+  const url = base.replace(/^http/, 'ws') + path + (lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : '');
   const sock = new WebSocket(url);
   const messages = [];
   sock.on('message', (data) => messages.push(JSON.parse(data.toString())));
