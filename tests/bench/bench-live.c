@@ -21,7 +21,9 @@
  * instead of 127.0.0.1 (votes still go over TCP). Over loopback TCP the
  * sender's CPU also runs the receiver's half of TCP, so nginx pays for both
  * ends of every delivery; a unix socket leaves it roughly the sender's share
- * it would pay to a screen on another machine.
+ * it would pay to a screen on another machine. --subscribe-unix-b SOCKET
+ * sends every second subscriber to another socket: the same queued's second
+ * node (docs/multi-node.md), while the votes go to the first.
  *
  * Output: a JSON summary (--json FILE) and one line on stderr.
  */
@@ -77,13 +79,13 @@ struct vote {
 
 static struct {
 	const char *host, *path_events, *vote_path, *entries_file, *paths_file, *tokens_file, *json_out, *sio_room;
-	const char *publish_unix, *subscribe_unix;
+	const char *publish_unix, *subscribe_unix, *subscribe_unix_b;
 	int port, subscribers, connections;
 	long long votes;
 	double rate;
 	enum transport transport;
 	int alternate;
-} opt = { "127.0.0.1", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 80, 0, 1, 100, 100, T_SSE, 1 };
+} opt = { .host = "127.0.0.1", .port = 80, .subscribers = 0, .connections = 1, .votes = 100, .rate = 100, .transport = T_SSE, .alternate = 1 };
 
 static struct timespec t0;
 static int ep;
@@ -173,12 +175,12 @@ static int connect_unix(const char *socket_path)
 	return fd;
 }
 
-static int connect_nb(void)
+static int connect_nb(int on_b)
 {
 	int fd, one = 1;
 
 	if (opt.subscribe_unix != NULL) {
-		fd = connect_unix(opt.subscribe_unix);
+		fd = connect_unix(on_b && opt.subscribe_unix_b != NULL ? opt.subscribe_unix_b : opt.subscribe_unix);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		return fd;
 	}
@@ -257,7 +259,7 @@ static void sub_start(struct subscriber *s)
 	char req[1024];
 	int n;
 
-	s->fd = connect_nb();
+	s->fd = connect_nb((s - subs) % 2 == 1);
 	s->state = S_CONNECTING;
 	s->len = 0;
 	if (opt.transport == T_SSE)
@@ -587,7 +589,7 @@ static void usage(void)
 	die("usage: bench-live --host H --port P --path-events PATH --subscribers S --transport sse|ws|sio "
 	    "[--sio-room ID] --votes V --rate R (0: closed loop) (--vote-path PATH [--entries a,b|FILE] | --paths FILE) "
 	    "--tokens FILE [--values alternate|up] [--connections C] [--json FILE] [--publish-unix SOCKET] "
-	    "[--subscribe-unix SOCKET]");
+	    "[--subscribe-unix SOCKET [--subscribe-unix-b SOCKET]]");
 }
 
 int main(int argc, char **argv)
@@ -614,6 +616,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--json")) opt.json_out = v;
 		else if (!strcmp(a, "--publish-unix")) opt.publish_unix = v;
 		else if (!strcmp(a, "--subscribe-unix")) opt.subscribe_unix = v;
+		else if (!strcmp(a, "--subscribe-unix-b")) opt.subscribe_unix_b = v;
 		else usage();
 	}
 	if (opt.tokens_file == NULL || (opt.vote_path == NULL && opt.paths_file == NULL) || opt.votes <= 0 ||

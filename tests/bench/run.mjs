@@ -33,12 +33,12 @@ function sign(claims, key) {
 
 let tokenSerial = 0;
 /** Guest tokens for distinct voters, minted with the stack's key (no request each). */
-function guestTokens(n) {
+function guestTokens(n, key = env.ACCESS_TOKEN_KEY) {
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const out = [];
   for (let i = 0; i < n; i++) {
     const id = `guest-bench${String(++tokenSerial).padStart(11, '0')}`;
-    out.push(sign({ id, name: `b${tokenSerial}`, guest: true, typ: 'guest', exp }, env.ACCESS_TOKEN_KEY));
+    out.push(sign({ id, name: `b${tokenSerial}`, guest: true, typ: 'guest', exp }, key));
   }
   return out;
 }
@@ -492,6 +492,69 @@ async function personalQueueOf(size) {
     integrity: fetched ? `${fetched}/${toDeviceState.length} needed a GET after the message` : 'the state came in every message' });
 }
 
+/**
+ * Two nodes of one queued (docs/multi-node.md: ./dev up --multi-node and
+ * --join), nchan in Redis storage: 1,000 subscribers split over both
+ * nodes' unix sockets with the votes going to node A, against all of them on
+ * node A, against the bench's own single node in memory mode; and what one
+ * publish costs with each storage (nchan's publisher answer, "nchan alone").
+ */
+async function multiNode() {
+  const nodes = [];
+  const start = (name, ...opts) => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), `queued-bench-${name}.`));
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    execFileSync(path.join(ROOT, 'dev'), ['up', '--port', String(port), '--data', data, ...opts], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const node = { data, port, base: `http://127.0.0.1:${port}`, http: path.join(data, 'run/http.sock'), pub: path.join(data, 'run/nchan-pub.sock') };
+    nodes.push(node);
+    return node;
+  };
+  try {
+    const a = start('a', '--multi-node');
+    const b = start('b', '--join', a.data);
+    const keyA = fs.readFileSync(path.join(a.data, 'queued.env'), 'utf8').match(/^ACCESS_TOKEN_KEY=(.*)$/m)[1];
+    const tokensA = writeLines('node-a-tokens.txt', guestTokens(50, keyA));
+    const hostA = guestTokens(1, keyA)[0];
+    const songA = (await api('GET', '/songs', undefined, undefined, a.base)).json.data.songs[0].id;
+    const roomOnA = async () => {
+      const room = (await api('POST', '/rooms', { name: 'bench nodes' }, hostA, a.base)).json.data.room;
+      const entry = (await api('POST', `/rooms/${room.code}/queue`, { songId: songA }, hostA, a.base)).json.data.entry.id;
+      return { code: room.code, entry };
+    };
+    const s = 1000;
+    for (const transport of ['ws', 'sse']) {
+      const runs = [
+        ['two nodes, Redis storage', a, ['--subscribe-unix', a.http, '--subscribe-unix-b', b.http], `${s} ${transport} subscribers split over two nodes (unix sockets), votes to node A`],
+        ['one node, Redis storage', a, ['--subscribe-unix', a.http], `${s} ${transport} subscribers on node A (unix socket)`],
+        ['one node, memory', null, ['--subscribe-unix', path.join(DATA, 'run/http.sock')], `${s} ${transport} subscribers on one node (unix socket)`],
+      ];
+      for (const [label, node, via, load] of runs) {
+        const room = node ? await roomOnA() : await roomWith(1, host).then((r) => ({ code: r.code, entry: r.entries[0] }));
+        const common = [...via, '--host', '127.0.0.1', '--port', String(node ? node.port : PORT), '--path-events', `/rooms/${room.code}/events`,
+          '--subscribers', String(s), '--transport', transport, '--votes', String(100 * seconds), '--rate', '100',
+          '--tokens', node ? tokensA : writeLines('alt-tokens.txt', guestTokens(50)), '--connections', '4'];
+        const live = runLive([...common, '--vote-path', `/rooms/${room.code}/queue/${room.entry}/vote`, '--values', 'alternate']);
+        const floor = runLive([...common, '--vote-path', `/pub/rooms/${room.code}`, '--publish-unix', node ? node.pub : path.join(DATA, 'run/nchan-pub.sock')]);
+        record(`7 ${label}`, `${load}, 100 votes/s: vote → screen`, live.delivery, {
+          throughput: live.voteRatePerS,
+          errors: live.votesFailed + (live.subscribers - live.subscribersConnected),
+          integrity: `${live.delivery.count}/${live.delivery.expected} delivered, ${live.delivery.duplicates} dup, ${live.delivery.outOfOrder} reordered; vote request p50 ${fmt(live.request.p50)} p99 ${fmt(live.request.p99)} ms; nchan alone p50 ${fmt(floor.delivery.p50)} p99 ${fmt(floor.delivery.p99)} ms; CPU ${cpuText(live.cpu)}`,
+          request: live.request, cpu: live.cpu,
+        });
+        record(`7 ${label}`, `${load}: one publish to nchan (its answer)`, floor.request, {
+          throughput: floor.voteRatePerS,
+          integrity: `${floor.delivery.count}/${floor.delivery.expected} delivered`,
+        });
+      }
+    }
+  } finally {
+    for (const n of nodes.reverse()) {
+      try { execFileSync(path.join(ROOT, 'dev'), ['down', '--data', n.data], { stdio: 'ignore' }); } catch { /* reported by dev */ }
+      fs.rmSync(n.data, { recursive: true, force: true });
+    }
+  }
+}
+
 const host = guestTokens(1)[0];
 let live;
 let tput;
@@ -503,6 +566,7 @@ const steps = [
   ['growth', async () => growth(host)],
   ['peer', async () => peer(live, tput)],
   ['myqueue', async () => personalQueue()],
+  ['nodes', async () => multiNode()],
 ];
 for (const [name, fn] of steps) {
   if (!want(name)) continue;
