@@ -103,6 +103,14 @@ void config_from_env(void)
 	config.youtube_api_url = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);
+	config.storage = env_str("STORAGE", "local");
+	config.s3_endpoint = env_str("S3_ENDPOINT", NULL);
+	config.s3_bucket = env_str("S3_BUCKET", NULL);
+	config.s3_region = env_str("S3_REGION", NULL);
+	config.s3_access_key = env_str("S3_ACCESS_KEY", NULL);
+	config.s3_secret_key = env_str("S3_SECRET_KEY", NULL);
+	config.s3_public_base_url = env_str("S3_PUBLIC_BASE_URL", NULL);
+	config.s3_virtual_host = strcmp(env_str("S3_URL_STYLE", "path"), "virtual") == 0;
 	config.log_level = env_str("LOG_LEVEL", "info");
 	config.catalog_writes_open = strcmp(env_str("CATALOG_WRITES", "users"), "open") == 0;
 	config.catalog_admins = env_str("CATALOG_ADMINS", "");
@@ -118,6 +126,52 @@ void config_from_env(void)
 	config.export_max_attempts = (int)env_long("EXPORT_MAX_ATTEMPTS", 10);
 	config.export_lease = (int)env_long("EXPORT_LEASE_SECONDS", 60);
 	config.export_backoff_max = (int)env_long("EXPORT_BACKOFF_MAX", 60);
+}
+
+static int is_http_url(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/*
+ * STORAGE=s3 with every S3_* setting it needs; why names the first one
+ * missing, so the operator reads which (the reason lives in a static buffer).
+ */
+static int storage_validate(const char **why)
+{
+	static char reason[160];
+	const char *url_style = env_str("S3_URL_STYLE", "path");
+	const struct { const char *name, *value; } needed[] = {
+		{ "S3_ENDPOINT", config.s3_endpoint },
+		{ "S3_BUCKET", config.s3_bucket },
+		{ "S3_REGION", config.s3_region },
+		{ "S3_ACCESS_KEY", config.s3_access_key },
+		{ "S3_SECRET_KEY", config.s3_secret_key },
+		{ "S3_PUBLIC_BASE_URL", config.s3_public_base_url },
+	};
+
+	if (strcmp(config.storage, "local") == 0)
+		return 0;
+	if (strcmp(config.storage, "s3") != 0) {
+		*why = "STORAGE must be \"local\" or \"s3\"";
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+		if (needed[i].value == NULL) {
+			snprintf(reason, sizeof reason, "STORAGE=s3 needs %s to be set", needed[i].name);
+			*why = reason;
+			return -1;
+		}
+	}
+	if (!is_http_url(config.s3_endpoint) || !is_http_url(config.s3_public_base_url)) {
+		*why = "S3_ENDPOINT and S3_PUBLIC_BASE_URL must start with http:// or https://";
+		return -1;
+	}
+	if (strcmp(url_style, "path") != 0 && strcmp(url_style, "virtual") != 0) {
+		*why = "S3_URL_STYLE must be \"path\" or \"virtual\"";
+		return -1;
+	}
+	return 0;
 }
 
 int config_validate(const char **why)
@@ -149,5 +203,5 @@ int config_validate(const char **why)
 		*why = "QUEUED_WORKERS must be between 1 and 256";
 		return -1;
 	}
-	return 0;
+	return storage_validate(why);
 }

@@ -21,6 +21,14 @@ struct config {
 	long guest_token_age;         /* GUEST_TOKEN_AGE: seconds */
 	const char *public_base_url;  /* PUBLIC_BASE_URL: absolute URLs handed to clients */
 	const char *uploads_dir;      /* UPLOADS_DIR: where uploaded files are stored (nginx serves /uploads/) */
+	const char *storage;          /* STORAGE: "local" (UPLOADS_DIR, the default) or "s3" */
+	const char *s3_endpoint;      /* S3_ENDPOINT: http(s)://host[:port] of the S3 API */
+	const char *s3_bucket;        /* S3_BUCKET */
+	const char *s3_region;        /* S3_REGION: signed into every request (MinIO: us-east-1) */
+	const char *s3_access_key;    /* S3_ACCESS_KEY */
+	const char *s3_secret_key;    /* S3_SECRET_KEY */
+	const char *s3_public_base_url; /* S3_PUBLIC_BASE_URL: where clients read the objects; "/KIND/NAME" is appended */
+	int s3_virtual_host;          /* S3_URL_STYLE: "path" (default: ENDPOINT/BUCKET/KEY) or "virtual" (BUCKET.host/KEY) */
 	const char *snapshot_dir;     /* SNAPSHOT_DIR: answers as files nginx serves (snapshot.h); unset: none */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
 	int catalog_writes_open;      /* CATALOG_WRITES: "users" (default) or "open" (OpenMusic v3's anonymous writes) */

@@ -366,9 +366,13 @@ void albums_cover_upload(struct request *req)
 	if (catalog_may_change_or_reply(req, "album", req->params[0]) != 0 ||
 	    (ext = cover_read_or_reply(req, &up)) == NULL)
 		return;
+	/* Put the new file first, swap the row, then delete the old file: a
+	 * failure at any step leaves the album with a cover that exists. A backend
+	 * that cannot take the file (S3 down or refusing, a full disk) is
+	 * temporary for the client: 503, the album unchanged. */
 	name = storage_put(COVER_AREA, ext, up.data, up.len);
 	if (name == NULL) {
-		reply_error(req, 500, "could not store the cover");
+		reply_error(req, 503, "the cover could not be stored; try again later");
 		goto out;
 	}
 	const char *params[] = { req->params[0], name };

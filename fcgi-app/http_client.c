@@ -1,4 +1,4 @@
-/* http_client.c: libcurl set up one way for every outgoing call (nchan's channel info, YouTube, export mail) */
+/* http_client.c: libcurl set up one way for every outgoing call (nchan's channel info, YouTube, export mail, S3) */
 #include "http_client.h"
 
 #include <stdio.h>
@@ -52,6 +52,17 @@ int http_client_open(struct http_client *hc, const struct http_client_options *o
 	curl_easy_setopt(hc->curl, CURLOPT_WRITEFUNCTION, append_answer);
 	curl_easy_setopt(hc->curl, CURLOPT_WRITEDATA, hc);
 	return 0;
+}
+
+void http_client_method(struct http_client *hc, const char *method, const void *body, size_t len)
+{
+	if (body != NULL) {
+		curl_easy_setopt(hc->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(hc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(hc->curl, CURLOPT_HTTPGET, 1L); /* no body left from an earlier call */
+	}
+	curl_easy_setopt(hc->curl, CURLOPT_CUSTOMREQUEST, method);
 }
 
 long http_client_perform(struct http_client *hc)

@@ -1,4 +1,4 @@
-/* http_client.h: libcurl set up one way for every outgoing call (nchan's channel info, YouTube, export mail) */
+/* http_client.h: libcurl set up one way for every outgoing call (nchan's channel info, YouTube, export mail, S3) */
 #ifndef QUEUED_HTTP_CLIENT_H
 #define QUEUED_HTTP_CLIENT_H
 
@@ -38,6 +38,16 @@ struct http_client {
 
 /* 0, or -1 when libcurl could not make a handle (out of memory). */
 int http_client_open(struct http_client *hc, const struct http_client_options *opt);
+
+/*
+ * Make the next transfer on hc a `method` request ("PUT", "DELETE") with
+ * len bytes of body read from memory (body NULL: none). The body goes as
+ * POST data under another method name: that is the one body libcurl hashes
+ * for CURLOPT_AWS_SIGV4, and its length is known up front (no chunks, no
+ * "Expect: 100-continue"). body stays the caller's and must outlive the
+ * transfer; set the Content-Type header yourself.
+ */
+void http_client_method(struct http_client *hc, const char *method, const void *body, size_t len);
 
 /*
  * Carry out the transfer set up on hc->curl. Returns the response code (the

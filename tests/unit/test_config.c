@@ -1,4 +1,4 @@
-/* test_config.c: env file loading and defaults */
+/* test_config.c: env file loading, defaults, and the settings a worker refuses to start without */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,11 +47,52 @@ static void test_validate(void **state)
 	assert_non_null(strstr(why, "ACCESS_TOKEN_KEY"));
 }
 
+/* STORAGE=s3 names the first setting it lacks; every one set, it runs. */
+static void test_validate_storage(void **state)
+{
+	static const char *const s3[] = { "S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY",
+					  "S3_SECRET_KEY", "S3_PUBLIC_BASE_URL" };
+	const char *why = NULL;
+
+	setenv("ACCESS_TOKEN_KEY", "0123456789abcdef0123", 1);
+	setenv("REFRESH_TOKEN_KEY", "abcdef0123456789abcd", 1);
+	setenv("STORAGE", "disk", 1);
+	config_from_env();
+	assert_int_equal(config_validate(&why), -1);
+	assert_non_null(strstr(why, "STORAGE"));
+	setenv("STORAGE", "s3", 1);
+	for (size_t i = 0; i < sizeof s3 / sizeof s3[0]; i++) {
+		config_from_env();
+		assert_int_equal(config_validate(&why), -1);
+		assert_non_null(strstr(why, s3[i]));
+		setenv(s3[i], strstr(s3[i], "URL") || strstr(s3[i], "ENDPOINT") ? "http://127.0.0.1:9000" : "x", 1);
+	}
+	config_from_env();
+	assert_int_equal(config_validate(&why), 0);
+	setenv("S3_ENDPOINT", "127.0.0.1:9000", 1);
+	config_from_env();
+	assert_int_equal(config_validate(&why), -1);
+	assert_non_null(strstr(why, "S3_ENDPOINT"));
+	setenv("S3_ENDPOINT", "http://127.0.0.1:9000", 1);
+	setenv("S3_URL_STYLE", "vhost", 1);
+	config_from_env();
+	assert_int_equal(config_validate(&why), -1);
+	assert_non_null(strstr(why, "S3_URL_STYLE"));
+	setenv("S3_URL_STYLE", "virtual", 1);
+	config_from_env();
+	assert_int_equal(config_validate(&why), 0);
+	assert_int_equal(config.s3_virtual_host, 1);
+	unsetenv("STORAGE");
+	config_from_env();
+	assert_string_equal(config.storage, "local");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_file),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_storage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
