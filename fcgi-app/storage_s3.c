@@ -88,20 +88,19 @@ static struct curl_slist *s3_headers(const void *data, size_t len, const char *c
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char line[40 + 2 * crypto_hash_sha256_BYTES], hex[2 * crypto_hash_sha256_BYTES + 1];
-	struct curl_slist *headers = NULL, *grown;
+	struct curl_slist *headers;
 
 	crypto_hash_sha256(digest, data, len);
 	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
 	snprintf(line, sizeof line, "x-amz-content-sha256: %s", hex);
 	headers = curl_slist_append(NULL, line);
-	if (headers != NULL && content_type != NULL) {
-		snprintf(line, sizeof line, "Content-Type: %s", content_type);
-		if ((grown = curl_slist_append(headers, line)) != NULL)
-			grown = curl_slist_append(headers, CACHE_FOREVER);
-		if (grown == NULL) {
-			curl_slist_free_all(headers);
-			headers = NULL;
-		}
+	if (headers == NULL || content_type == NULL)
+		return headers;
+	snprintf(line, sizeof line, "Content-Type: %s", content_type);
+	/* curl_slist_append leaves the list as it was when it fails. */
+	if (curl_slist_append(headers, line) == NULL || curl_slist_append(headers, CACHE_FOREVER) == NULL) {
+		curl_slist_free_all(headers);
+		return NULL;
 	}
 	return headers;
 }

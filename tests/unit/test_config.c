@@ -47,6 +47,16 @@ static void test_validate(void **state)
 	assert_non_null(strstr(why, "ACCESS_TOKEN_KEY"));
 }
 
+/* With the environment as it is now, the config is refused and why names word. */
+static void refused_naming(const char *word)
+{
+	const char *why = NULL;
+
+	config_from_env();
+	assert_int_equal(config_validate(&why), -1);
+	assert_non_null(strstr(why, word));
+}
+
 /* STORAGE=s3 names the first setting it lacks; every one set, it runs. */
 static void test_validate_storage(void **state)
 {
@@ -57,27 +67,19 @@ static void test_validate_storage(void **state)
 	setenv("ACCESS_TOKEN_KEY", "0123456789abcdef0123", 1);
 	setenv("REFRESH_TOKEN_KEY", "abcdef0123456789abcd", 1);
 	setenv("STORAGE", "disk", 1);
-	config_from_env();
-	assert_int_equal(config_validate(&why), -1);
-	assert_non_null(strstr(why, "STORAGE"));
+	refused_naming("STORAGE");
 	setenv("STORAGE", "s3", 1);
 	for (size_t i = 0; i < sizeof s3 / sizeof s3[0]; i++) {
-		config_from_env();
-		assert_int_equal(config_validate(&why), -1);
-		assert_non_null(strstr(why, s3[i]));
+		refused_naming(s3[i]);
 		setenv(s3[i], strstr(s3[i], "URL") || strstr(s3[i], "ENDPOINT") ? "http://127.0.0.1:9000" : "x", 1);
 	}
 	config_from_env();
 	assert_int_equal(config_validate(&why), 0);
-	setenv("S3_ENDPOINT", "127.0.0.1:9000", 1);
-	config_from_env();
-	assert_int_equal(config_validate(&why), -1);
-	assert_non_null(strstr(why, "S3_ENDPOINT"));
+	setenv("S3_ENDPOINT", "127.0.0.1:9000", 1); /* no scheme */
+	refused_naming("S3_ENDPOINT");
 	setenv("S3_ENDPOINT", "http://127.0.0.1:9000", 1);
 	setenv("S3_URL_STYLE", "vhost", 1);
-	config_from_env();
-	assert_int_equal(config_validate(&why), -1);
-	assert_non_null(strstr(why, "S3_URL_STYLE"));
+	refused_naming("S3_URL_STYLE");
 	setenv("S3_URL_STYLE", "virtual", 1);
 	config_from_env();
 	assert_int_equal(config_validate(&why), 0);
