@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from '@20minutes/s3rver';
-import { api, assertFail, assertOk, catalogAdminToken, restartWorkers, BASE, DATA } from './lib.mjs';
+import { api, assertFail, assertOk, catalogAdminToken, restartWorkers, BASE, DATA, ROOT } from './lib.mjs';
 
 const BUCKET = 'queued-covers';
 const REGION = 'eu-central-1';
@@ -200,4 +200,16 @@ test('a worker with STORAGE=s3 and a setting missing refuses to start, naming it
   assert.notEqual(err.status, 0);
   assert.match(err.stderr.toString(), /STORAGE=s3 needs S3_PUBLIC_BASE_URL/);
   assert.equal(fs.existsSync(sock), false);
+});
+
+test("the web client's Content-Security-Policy lets covers in from the bucket's origin, and only that (nginx/render --cover-origin)", () => {
+  const render = (...extra) => execFileSync(path.join(ROOT, 'nginx', 'render'), ['--run', DATA, '--log', DATA, '--prefix', DATA,
+    '--uploads', DATA, '--snapshots', DATA, ...extra], { encoding: 'utf8' });
+  const imgSrc = (conf) => conf.match(/img-src ([^;]*);/)[1].trim().split(/\s+/);
+  assert.deepEqual(imgSrc(render()), ["'self'", 'data:', 'https://i.ytimg.com']);
+  assert.deepEqual(imgSrc(render('--cover-origin', 'https://covers.example.com/bucket/covers/')),
+    ["'self'", 'data:', 'https://i.ytimg.com', 'https://covers.example.com']);
+  assert.throws(() => render('--cover-origin', "https://x.example.com; script-src 'unsafe-inline'"), /not an origin/);
+  // ./dev passes the origin of S3_PUBLIC_BASE_URL when STORAGE=s3 (render_nginx).
+  assert.match(fs.readFileSync(path.join(ROOT, 'dev'), 'utf8'), /--cover-origin "\$\(\[ "\$\{STORAGE:-local\}" = s3 \]/);
 });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import S3rver from '@20minutes/s3rver';
 import { apiAt, assertOk, assertFail, sseAt, wsAt, until, sleep, ROOT } from './lib.mjs';
 import { syncClient } from './protocol_client.mjs';
 
@@ -273,5 +274,36 @@ test('rate limits count per member across nodes', async () => {
   } finally {
     nodeService(nodes.b, 'stop', 'workers');
     nodeService(nodes.b, 'start', 'workers');
+  }
+});
+
+test('with STORAGE=s3, a cover uploaded through node A is served to a client of node B', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'queued-s3-nodes-'));
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'covers' }] });
+  const { port } = await s3.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const s3Env = { STORAGE: 's3', S3_ENDPOINT: endpoint, S3_BUCKET: 'covers', S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY: 'S3RVER', S3_SECRET_KEY: 'S3RVER', S3_PUBLIC_BASE_URL: `${endpoint}/covers` };
+  for (const n of [nodes.a, nodes.b]) { nodeService(n, 'stop', 'workers'); nodeService(n, 'start', 'workers', s3Env); }
+  try {
+    const owner = await user(A, 'covers');
+    const albumId = assertOk(await A('POST', '/albums', { token: owner.token, body: { name: 'Across nodes', year: 2026 } }), 201).albumId;
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const form = new FormData();
+    form.append('cover', new Blob([png]), 'cover.png');
+    const up = await fetch(`${nodes.a.base}/albums/${albumId}/covers`, { method: 'POST', body: form, headers: { authorization: `Bearer ${owner.token}` } });
+    assert.equal(up.status, 201, await up.clone().text());
+    const { coverUrl } = (await up.json()).data;
+    assert.ok(coverUrl.startsWith(`${endpoint}/covers/covers/`), coverUrl);
+    const seenOnB = assertOk(await B('GET', `/albums/${albumId}`)).album.coverUrl;
+    assert.equal(seenOnB, coverUrl, 'node B names the same object');
+    const img = await fetch(seenOnB);
+    assert.equal(img.status, 200);
+    assert.deepEqual(Buffer.from(await img.arrayBuffer()), png);
+    assert.deepEqual(fs.readdirSync(path.join(nodes.a.data, 'uploads')).filter((f) => f !== 'covers'), []);
+  } finally {
+    for (const n of [nodes.a, nodes.b]) { nodeService(n, 'stop', 'workers'); nodeService(n, 'start', 'workers'); }
+    await s3.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
