@@ -175,15 +175,22 @@ int cache_ping(void)
 {
 	redisReply *r;
 
-	/* Now, not after the reconnect backoff: a readiness probe asks about this moment. */
-	retry_after = 0;
-	if (ensure_connection() != 0)
-		return -1;
-	r = command("PING");
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	/*
+	 * Now, not after the reconnect backoff: a readiness probe asks about this
+	 * moment. Twice: a connection Redis closed when it restarted fails its
+	 * first command, and only a new one tells whether Redis is there.
+	 */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		retry_after = 0;
+		if (ensure_connection() != 0)
+			continue;
+		r = command("PING");
+		if (r != NULL) {
+			freeReplyObject(r);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 void cache_disconnect(void)
