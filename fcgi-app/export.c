@@ -179,16 +179,9 @@ static void record_outcome(const char *id, int attempts, int ok, const char *err
 	PQclear(res);
 }
 
-/* "export-<job id>": the log tag of an attempt. */
-static const char *job_log_tag(char *buf, size_t cap, const char *job_id)
-{
-	snprintf(buf, cap, "export-%s", job_id);
-	return buf;
-}
-
 int export_run_one(void)
 {
-	char lease[16], err[512] = "", tag[64];
+	char lease[16], err[512] = "";
 	PGresult *job = NULL;
 	char *json = NULL;
 	int rc = -1, ok = 0;
@@ -208,9 +201,10 @@ int export_run_one(void)
 	 * Every line of this attempt (SMTP, libcurl, database) carries the job's
 	 * id where a worker's carry the request's. The id of the request that
 	 * created the job is not stored (export_jobs has no column for it): the
-	 * job id is what links the two logs.
+	 * job id ("export-..."), which the request's answer holds, is what links
+	 * the two logs.
 	 */
-	log_set_request_id(job_log_tag(tag, sizeof tag, id));
+	log_set_request_id(id);
 	log_info("export %s: attempt %d to send playlist %s", id, attempts, playlist);
 	json = playlist_json(playlist);
 	if (json == NULL)

@@ -109,7 +109,8 @@ static void write_out_of_memory(const struct response_out *out, const struct req
 
 	status_line(out, 500);
 	header(out, "Cache-Control", "no-store");
-	header(out, "X-Request-Id", req->id);
+	if (req->id[0] != '\0')
+		header(out, "X-Request-Id", req->id);
 	content(out, req, "application/json; charset=utf-8", &part, &len, 1);
 }
 
@@ -189,7 +190,7 @@ static void request_done(const struct request *req, int status)
 {
 	struct timespec now;
 	long long micros;
-	const char *route = req->route >= 0 ? routes[req->route].pattern : "-";
+	const char *route = req->route >= 0 && (size_t)req->route < routes_count ? routes[req->route].pattern : "-";
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	micros = (long long)(now.tv_sec - req->started.tv_sec) * 1000000 +
