@@ -64,6 +64,7 @@ test('GET /healthz answers from the worker alone, /readyz asks PostgreSQL and Re
 });
 
 test('/readyz is 503 naming Redis while Redis is stopped; /healthz stays 200', async () => {
+  const before = await metrics();
   service('stop', 'redis');
   try {
     const r = await api('GET', '/readyz');
@@ -77,9 +78,13 @@ test('/readyz is 503 naming Redis while Redis is stopped; /healthz stays 200', a
     service('start', 'redis');
   }
   await until(async () => (await api('GET', '/readyz')).status === 200, 10000, 'ready again');
+  const after = await metrics();
+  assert.ok(value(after, 'queued_redis_reconnects_total') > value(before, 'queued_redis_reconnects_total'),
+    'a worker reconnected to Redis');
 });
 
 test('/readyz is 503 naming PostgreSQL while PostgreSQL is stopped; /healthz stays 200', async () => {
+  const before = await metrics();
   service('stop', 'postgres');
   try {
     const r = await api('GET', '/readyz');
@@ -88,10 +93,18 @@ test('/readyz is 503 naming PostgreSQL while PostgreSQL is stopped; /healthz sta
     assert.equal(r.json.data.postgresql, 'unreachable');
     assert.equal(r.json.data.redis, 'ok');
     assertOk(await api('GET', '/healthz'));
+    // The counters do not need the database; only the export jobs are left out, and say so.
+    const m = await api('GET', '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.text, /^# queued_export_jobs: PostgreSQL could not be asked$/m);
+    assert.match(m.text, /^queued_votes_total \d+$/m);
   } finally {
     service('start', 'postgres');
   }
   await until(async () => (await api('GET', '/readyz')).status === 200, 15000, 'ready again');
+  const after = await metrics();
+  assert.ok(value(after, 'queued_db_reconnects_total') > value(before, 'queued_db_reconnects_total'),
+    'a worker reconnected to PostgreSQL');
 });
 
 test('/metrics parses, and its counters move after a vote, a request and a publish', async () => {
@@ -105,7 +118,11 @@ test('/metrics parses, and its counters move after a vote, a request and a publi
   }
   assertOk(await vote(room.code, entry.id, await newGuest(), 1));
   assertOk(await api('GET', '/songs'));
+  // The vote dropped the room's snapshot file: the worker answers from the cache or fills it.
+  assertOk(await api('GET', `/rooms/${room.code}/queue`));
   const after = await metrics();
+  const cacheReads = (m) => value(m, 'queued_cache_hits_total') + value(m, 'queued_cache_misses_total');
+  assert.ok(cacheReads(after) > cacheReads(before), 'the cache was read');
   assert.equal(value(after, 'queued_votes_total'), value(before, 'queued_votes_total') + 1);
   assert.equal(value(after, VOTE_200), value(before, VOTE_200) + 1);
   assert.equal(value(after, VOTE_COUNT), value(before, VOTE_COUNT) + 1);

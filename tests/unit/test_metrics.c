@@ -1,4 +1,4 @@
-/* test_metrics.c: the shared counters (across a fork), their Prometheus text line by line, METRICS_ALLOW matching, X-Request-Id */
+/* test_metrics.c: the shared counters (across a fork), their Prometheus text line by line, METRICS_ALLOW matching, X-Request-Id on answers and publishes */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,10 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "http_client.h"
+#include "log.h"
 #include "metrics.h"
+#include "publish.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -205,12 +211,56 @@ static void test_answer_has_request_id_and_is_counted(void **state)
 	free(text);
 }
 
+/* A publish names the request that caused it (nchan's log can show it), and is counted. */
+static void test_publish_carries_request_id(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[2048];
+	size_t len;
+	ssize_t n;
+	char *text;
+	int lfd, fd;
+
+	(void)state;
+	assert_int_equal(metrics_init(), 0);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/tmp/test_metrics-%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	config.nchan_socket = sa.sun_path;
+	config.nchan_url = "http://127.0.0.1/pub/";
+	assert_int_equal(http_client_global_init(), 0);
+	assert_int_equal(publish_init(), 0);
+	log_set_request_id("0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+	assert_int_equal(publish_send("rooms/ABCDEF", "{\"revision\":1}"), 0);
+	log_set_request_id(NULL);
+	fd = accept(lfd, NULL, NULL);
+	assert_true(fd >= 0);
+	n = recv(fd, buf, sizeof buf - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "POST /pub/rooms/ABCDEF HTTP/1.1\r\n"));
+	assert_non_null(strstr(buf, "\r\nX-Request-Id: 0f1e2d3c4b5a69788796a5b4c3d2e1f0\r\n"));
+	close(fd);
+	close(lfd);
+	unlink(sa.sun_path);
+	publish_cleanup();
+	http_client_global_cleanup();
+	text = render(NULL, &len);
+	assert_non_null(text);
+	assert_true(sample(text, "queued_publishes_total") >= 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_survive_the_counting_process),
 		cmocka_unit_test(test_addr_allowed),
 		cmocka_unit_test(test_answer_has_request_id_and_is_counted),
+		cmocka_unit_test(test_publish_carries_request_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
