@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 	const char *why;
 	int c;
 
+	server_keep_command(argv);
 	while ((c = getopt_long(argc, argv, "s:w:e:h", options, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;
