@@ -44,6 +44,7 @@ test('reloading the workers twice under load fails no request and keeps every vo
   const acked = new Map(); // `${voterId}/${entryId}` -> the value last acknowledged
   const counts = { requests: 0, ok: 0, refused: 0, failures: 0, longest: 0 };
   const failures = [];
+  const refusals = {}; // `${what} ${status}` -> how many
   let stop = false;
 
   /** One request; a failure is a 5xx, a non-JSON answer or no answer at all. */
@@ -60,7 +61,10 @@ test('reloading the workers twice under load fails no request and keeps every vo
     }
     counts.longest = Math.max(counts.longest, Date.now() - t);
     if (r.status >= 200 && r.status < 300) counts.ok++;
-    else if (r.status >= 400 && r.status < 500 && r.json?.status === 'fail') counts.refused++;
+    else if (r.status >= 400 && r.status < 500 && r.json?.status === 'fail') {
+      counts.refused++;
+      refusals[`${what} ${r.status}`] = (refusals[`${what} ${r.status}`] ?? 0) + 1;
+    }
     else { counts.failures++; failures.push(`${what}: ${r.status} ${r.text.slice(0, 80)}`); return null; }
     return r;
   }
@@ -95,8 +99,10 @@ test('reloading the workers twice under load fails no request and keeps every vo
   await sleep(Math.max(0, LOAD_MS - 1400 - first - second));
   stop = true;
   await load;
-  console.log(`# reload: ${counts.requests} requests, ${counts.ok} ok, ${counts.refused} refused (4xx), ${counts.failures} failed, longest ${counts.longest} ms; reloads took ${first} and ${second} ms`);
+  console.log(`# reload: ${counts.requests} requests, ${counts.ok} ok, ${counts.refused} refused (4xx), ${counts.failures} failed, longest ${counts.longest} ms; reloads took ${first} and ${second} ms; refusals ${JSON.stringify(refusals)}`);
   assert.deepEqual(failures, [], `${counts.failures} of ${counts.requests} requests failed`);
+  // Reads and votes are never refused; an add may be (the room's rules for adders).
+  assert.deepEqual(Object.keys(refusals).filter((k) => !k.startsWith('add ')), []);
   assert.ok(counts.requests > 200, `load too light to say anything: ${counts.requests} requests`);
 
   // The same supervisor (the pid dev and systemd know), every worker new each time.
