@@ -140,7 +140,7 @@ static void request_from_params(struct request *req, FCGX_Request *fr)
 	len = param(fr, "CONTENT_LENGTH");
 	req->content_length = len ? strtol(len, NULL, 10) : -1;
 	rid = param(fr, "REQUEST_ID");
-	snprintf(req->id, sizeof req->id, "%.16s", rid ? rid : "-");
+	snprintf(req->id, sizeof req->id, "%.32s", rid ? rid : "-");
 	req->read_body = read_body;
 	req->io = fr;
 }
