@@ -164,9 +164,13 @@ export function wsAt(base, path, { lastEventId } = {}) {
   };
 }
 
-/** Start or stop one service of the test stack (postgres, redis, workers, nginx). */
-export function service(action, name) {
-  execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA], { stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Start or stop one service of the test stack (postgres, redis, workers, nginx);
+ * env: extra settings for a start (CORS_ORIGINS for nginx, ...).
+ */
+export function service(action, name, env = {}) {
+  execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Restart the stack's workers with extra settings (none: the suite's own). */
