@@ -3,9 +3,8 @@
 // check against docs/openapi.json. Each call is recorded under its route key
 // ("METHOD /pattern", as hostile_lib.mjs's parseRoutes names it).
 import http from 'node:http';
-import { api, assertOk, newGuest, newRoom, addEntry, songIds, catalogAdminToken, service, BASE, DATA, ROOT } from './lib.mjs';
+import { api, assertOk, newGuest, newRoom, addEntry, songIds, catalogAdminToken, restartWorkers, BASE } from './lib.mjs';
 import { newUser } from './catalog_lib.mjs';
-import { execFileSync } from 'node:child_process';
 
 /** A small PNG (1x1), enough for the cover upload's content sniffing. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -63,12 +62,6 @@ async function youtubeStandIn() {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return server;
-}
-
-function restartWorkers(env) {
-  service('stop', 'workers');
-  execFileSync(`${ROOT}/dev`, ['service', 'start', 'workers', '--data', DATA],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /**
@@ -261,6 +254,17 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('GET /me/preferences', 'GET', '/me/preferences', { token: guest.token });
   await call('PUT /me/preferences', 'PUT', '/me/preferences', { token: t, body: { autoPlay: false, showRemoteChanges: true } });
   await call('PUT /me/preferences', 'PUT', '/me/preferences', { token: t, body: { autoPlay: 'no' } });
+
+  // Operations. /metrics answers only METRICS_ALLOW's addresses: refused with one the test is not.
+  await call('GET /healthz', 'GET', '/healthz');
+  await call('GET /readyz', 'GET', '/readyz');
+  await call('GET /metrics', 'GET', '/metrics');
+  restartWorkers({ METRICS_ALLOW: '10.0.0.1' });
+  try {
+    await call('GET /metrics', 'GET', '/metrics');
+  } finally {
+    restartWorkers({});
+  }
 
   // Deletes last: the song and album the calls above used.
   await call('DELETE /songs/:id', 'DELETE', `/songs/${songId}`, { token: user.accessToken });
