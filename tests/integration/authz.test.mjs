@@ -28,6 +28,10 @@ const TABLE = [
   ['POST /guests',                           [201, 201, 201, 201, 201, 201, 201, 201, 201, 201]],
   ['POST /users',                            [201, 201, 201, 201, 201, 201, 201, 201, 201, 201]],
   ['GET /users/me',                          [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
+  // Operations: no token asked; /metrics by address (METRICS_ALLOW: loopback, where the suite runs).
+  ['GET /healthz',                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  ['GET /readyz',                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  ['GET /metrics',                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['POST /authentications',                  [201, 201, 201, 201, 201, 201, 201, 201, 201, 201]],
   ['PUT /authentications',                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['DELETE /authentications',                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
@@ -191,6 +195,9 @@ const CALLS = {
   'POST /guests': { world: 'none', build: () => ({ body: { name: 'Authz guest' } }) },
   'POST /users': { world: 'none', build: () => ({ body: { username: `authz_${uid()}`, password: 'authz-password', fullname: 'Authz' } }) },
   'GET /users/me': { world: 'none', build: () => ({}) },
+  'GET /healthz': { world: 'none', build: () => ({}) },
+  'GET /readyz': { world: 'none', build: () => ({}) },
+  'GET /metrics': { world: 'none', build: () => ({ text: true }) },
   'POST /authentications': { world: 'none', build: () => ({ body: { username: users.throwaway.username, password: users.throwaway.password } }) },
   'PUT /authentications': { world: 'none', build: async () => ({ body: { refreshToken: await freshRefresh() } }) },
   'DELETE /authentications': { world: 'none', build: async () => ({ body: { refreshToken: await freshRefresh() } }) },
@@ -328,6 +335,8 @@ function verdict(res, expected, req) {
     if (!/^image\/svg\+xml/.test(type || '')) return `not an SVG: ${type}`;
   } else if (req.stream) {
     if (!/event-stream/.test(type || '')) return `not an event stream: ${type}`;
+  } else if (req.text) {
+    if (!/^text\/plain/.test(type || '')) return `not text: ${type}`;
   } else if (type !== JSON_TYPE || res.json?.status !== 'success') {
     return `not the success shape: ${type} ${got}`;
   }
