@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 static redisContext *ctx;
 static time_t retry_after; /* seconds; no reconnect attempts before it */
+static int connected_before; /* a connection after the first is a reconnect (metrics) */
 
 #define STRINGIFY(x) #x
 #define TEXT_OF(x) STRINGIFY(x)
@@ -134,6 +136,8 @@ static int ensure_connection(void)
 		freeReplyObject(auth);
 	}
 	log_info("connected to Redis");
+	if (connected_before++)
+		metrics_count(METRIC_REDIS_RECONNECTS);
 	if (npending > 0 || pending_overflow)
 		replay_pending();
 	return ctx != NULL ? 0 : -1;
@@ -167,6 +171,28 @@ void cache_connect(void)
 	ensure_connection();
 }
 
+int cache_ping(void)
+{
+	redisReply *r;
+
+	/*
+	 * Now, not after the reconnect backoff: a readiness probe asks about this
+	 * moment. Twice: a connection Redis closed when it restarted fails its
+	 * first command, and only a new one tells whether Redis is there.
+	 */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		retry_after = 0;
+		if (ensure_connection() != 0)
+			continue;
+		r = command("PING");
+		if (r != NULL) {
+			freeReplyObject(r);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void cache_disconnect(void)
 {
 	if (ctx != NULL)
@@ -182,11 +208,12 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 	*body = NULL;
 	if (meta != NULL)
 		*meta = NULL;
-	if (ensure_connection() != 0)
-		return CACHE_DOWN;
-	r = command("HMGET " CACHE_KEY_PREFIX "%s rev body meta", key);
-	if (r == NULL)
+	if (ensure_connection() != 0 ||
+	    (r = command("HMGET " CACHE_KEY_PREFIX "%s rev body meta", key)) == NULL) {
+		/* Redis down is a miss too: the answer comes from PostgreSQL. */
+		metrics_count(METRIC_CACHE_MISSES);
 		return ctx == NULL ? CACHE_DOWN : CACHE_MISS;
+	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
 		*version = strtoll(r->element[0]->str, NULL, 10);
@@ -197,6 +224,7 @@ enum cache_result cache_get(const char *key, char **body, char **meta, long long
 			result = CACHE_HIT;
 	}
 	freeReplyObject(r);
+	metrics_count(result == CACHE_HIT ? METRIC_CACHE_HITS : METRIC_CACHE_MISSES);
 	return result;
 }
 

@@ -26,6 +26,9 @@ enum cache_result { CACHE_HIT, CACHE_MISS, CACHE_DOWN };
 void cache_connect(void);
 void cache_disconnect(void);
 
+/* Is Redis reachable now? A PING (connecting first if need be): 0 when it answered, -1 when not. */
+int cache_ping(void);
+
 /*
  * On CACHE_HIT *body (and *meta, when meta is not NULL; it may be NULL if none
  * was stored) are malloc'd strings the caller frees, *version the snapshot's.

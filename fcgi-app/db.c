@@ -1,6 +1,7 @@
 /* db.c: the worker's PostgreSQL connection and its named statements */
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ static int try_connect(void)
 	}
 	conn_generation++;
 	log_info("connected to PostgreSQL (connection %u)", conn_generation);
+	if (conn_generation > 1)
+		metrics_count(METRIC_DB_RECONNECTS);
 	if (listen_stmt != NULL) {
 		PGresult *r = PQexecParams(conn, listen_stmt->sql, 0, NULL, NULL, NULL, NULL, 0);
 
@@ -133,6 +136,19 @@ static int ensure_connection(void)
 		conn = NULL;
 	}
 	return try_connect();
+}
+
+int db_ping(void)
+{
+	PGresult *r;
+	int ok;
+
+	if (ensure_connection() != 0)
+		return -1;
+	r = PQexec(conn, "SELECT 1");
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	return ok ? 0 : -1;
 }
 
 static int retryable(const PGresult *res)

@@ -42,6 +42,12 @@ void db_connect(void);
 void db_disconnect(void);
 
 /*
+ * Is PostgreSQL reachable now? A round trip on the worker's connection
+ * (connecting first if it has none). 0 when it answered, -1 when not.
+ */
+int db_ping(void);
+
+/*
  * Run st with text params (NULL entries are SQL NULL). A connection found
  * dead is re-established and the statement tried once more; deadlocks and
  * serialization failures are retried. Always sets *res (possibly NULL).

@@ -197,6 +197,14 @@ int export_run_one(void)
 	const char *id = db_text(job, 0, "id"), *playlist = db_text(job, 0, "playlist_id");
 	int attempts = (int)db_long(job, 0, "attempts");
 
+	/*
+	 * Every line of this attempt (SMTP, libcurl, database) carries the job's
+	 * id where a worker's carry the request's. The id of the request that
+	 * created the job is not stored (export_jobs has no column for it): the
+	 * job id ("export-..."), which the request's answer holds, is what links
+	 * the two logs.
+	 */
+	log_set_request_id(id);
 	log_info("export %s: attempt %d to send playlist %s", id, attempts, playlist);
 	json = playlist_json(playlist);
 	if (json == NULL)
@@ -205,6 +213,7 @@ int export_run_one(void)
 		ok = export_send_mail(db_text(job, 0, "target_email"), playlist, json, err, sizeof err) == 0;
 	record_outcome(id, attempts, ok, err);
 out:
+	log_set_request_id(NULL);
 	free(json);
 	PQclear(job);
 	return rc;

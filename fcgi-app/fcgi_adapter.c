@@ -1,4 +1,5 @@
 /* fcgi_adapter.c: FastCGI in a worker: requests in from libfcgi's params and stream, answers out through the response writer */
+#define _GNU_SOURCE /* ppoll */
 #include "fcgi_adapter.h"
 #include "log.h"
 #include "publish.h"
@@ -6,8 +7,11 @@
 #include "response.h"
 #include "router.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +21,29 @@
 
 static volatile sig_atomic_t stopping;
 
+/* Runs only while the worker waits for a client (fcgi_serve): nothing is half-read then. */
 static void on_stop_signal(int sig)
 {
 	stopping = 1;
-	/* Makes a blocked FCGX_Accept_r return instead of waiting for a client. */
 	FCGX_ShutdownPending();
+}
+
+/*
+ * Non-blocking, for every process that shares the socket (old and new
+ * workers during a reload): a worker woken for a client that another took
+ * gets EAGAIN from accept and waits again, instead of sleeping in accept
+ * where its stop signal, blocked there, could not reach it. Connections
+ * accepted from it block as before.
+ */
+static int nonblocking(int sock)
+{
+	int flags = fcntl(sock, F_GETFL);
+
+	if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_error("listening socket: %s", strerror(errno));
+		return -1;
+	}
+	return sock;
 }
 
 int fcgi_listen(const char *path)
@@ -44,7 +66,22 @@ int fcgi_listen(const char *path)
 	 * workers run as that user (or in its group).
 	 */
 	chmod(path, 0660);
-	return sock;
+	return nonblocking(sock);
+}
+
+int fcgi_adopt(int sock)
+{
+	struct stat st;
+
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return -1;
+	}
+	if (fstat(sock, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		log_error("descriptor %d handed over is not a socket", sock);
+		return -1;
+	}
+	return nonblocking(sock);
 }
 
 /* The FastCGI stream behind req->read_body. */
@@ -103,7 +140,7 @@ static void request_from_params(struct request *req, FCGX_Request *fr)
 	len = param(fr, "CONTENT_LENGTH");
 	req->content_length = len ? strtol(len, NULL, 10) : -1;
 	rid = param(fr, "REQUEST_ID");
-	snprintf(req->id, sizeof req->id, "%.16s", rid ? rid : "-");
+	snprintf(req->id, sizeof req->id, "%.32s", rid ? rid : "-");
 	req->read_body = read_body;
 	req->io = fr;
 }
@@ -144,25 +181,51 @@ static void install(int sig, void (*handler)(int))
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: accept() must see EINTR */
+	sa.sa_flags = 0; /* no SA_RESTART: ppoll must see EINTR */
 	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * Wait for a client with the stop signals let in, and only here: a signal
+ * that came during a request waits for the end of it, so no read or write
+ * of a request (nor libfcgi's own wait for the request's first bytes) is
+ * ever cut short by EINTR. 0 when a client may be there.
+ */
+static int wait_for_client(int sock, const sigset_t *waiting)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+
+	if (ppoll(&pfd, 1, NULL, waiting) < 0 && errno != EINTR) {
+		log_error("poll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void fcgi_serve(int sock)
 {
 	FCGX_Request fr;
 	sigset_t none;
+	int rc;
 
 	install(SIGTERM, on_stop_signal);
 	install(SIGINT, on_stop_signal);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!stopping) {
-		if (FCGX_Accept_r(&fr) < 0)
+		if (wait_for_client(sock, &none) < 0)
 			break;
+		if (stopping)
+			break;
+		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			continue; /* another worker took that client */
+		if (rc < 0) {
+			log_error("accept: %s", rc > -10000 ? strerror(-rc) : "failed");
+			break;
+		}
 		serve_one(&fr);
 	}
 	FCGX_Free(&fr, 1);

@@ -4,6 +4,7 @@
 #include "handlers.h"
 #include "ids.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "request.h"
 
 #include <ctype.h>
@@ -60,6 +61,8 @@ void exports_create(struct request *req)
 	if ((res = query_or_reply(req, &export_request_stmt, params)) == NULL ||
 	    status_or_reply(req, db_text(res, 0, "status"), export_request_statuses) == NULL)
 		goto out;
+	/* The consumer logs under the job's id; this line ties that id to the request's. */
+	log_info("export %s queued", id);
 	reply_message(req, 201, "your export is queued", object_with_string("jobId", id));
 out:
 	PQclear(res);

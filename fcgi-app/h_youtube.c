@@ -6,6 +6,7 @@
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 
 #include <ctype.h>
@@ -164,6 +165,7 @@ static struct json_object *youtube_search(const char *q)
 		     config.youtube_api_url, q_esc, key_esc);
 	if (n < 0 || (size_t)n >= sizeof url)
 		goto out;
+	metrics_count(METRIC_YOUTUBE_SEARCHES);
 	found = upstream_get(&hc, url);
 	if (found == NULL || !json_object_object_get_ex(found, "items", &items) ||
 	    !json_object_is_type(items, json_type_array))
@@ -173,8 +175,10 @@ static struct json_object *youtube_search(const char *q)
 	if (ids[0] == '\0')
 		goto out;
 	n = snprintf(url, sizeof url, "%s/videos?part=contentDetails&id=%s&key=%s", config.youtube_api_url, ids, key_esc);
-	if (n > 0 && (size_t)n < sizeof url)
+	if (n > 0 && (size_t)n < sizeof url) {
+		metrics_count(METRIC_YOUTUBE_VIDEOS);
 		details = upstream_get(&hc, url); /* without durations the results still stand */
+	}
 	for (size_t i = 0; i < json_object_array_length(items) && i < ITEMS_MAX; i++)
 		if ((r = result_json(json_object_array_get_idx(items, i), details)) != NULL)
 			json_object_array_add(results, r);

@@ -25,6 +25,11 @@ extern const struct status_word collaboration_statuses[];  /* h_collaborations.c
 extern const struct status_word export_request_statuses[]; /* h_exports.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
 
+/* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
+void health_live(struct request *req);
+void health_ready(struct request *req);
+void health_metrics(struct request *req);
+
 /* h_guests.c */
 void guests_create(struct request *req);
 

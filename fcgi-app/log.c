@@ -35,6 +35,11 @@ void log_set_request_id(const char *id)
 		snprintf(request_id, sizeof request_id, "%s", id);
 }
 
+const char *log_request_id(void)
+{
+	return request_id;
+}
+
 static void log_vwrite(enum log_level level, const char *func, const char *fmt, va_list ap)
 {
 	char line[1024];

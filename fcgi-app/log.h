@@ -11,6 +11,9 @@ enum log_level log_level_from_name(const char *name);
 /* The request id shown on every line until it is cleared with NULL. Copied. */
 void log_set_request_id(const char *id);
 
+/* That id, or "" when none is set: for passing it on (publish.c's X-Request-Id). */
+const char *log_request_id(void);
+
 void log_write(enum log_level level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

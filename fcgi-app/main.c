@@ -5,6 +5,7 @@
 #include "db.h"
 #include "http_client.h"
 #include "log.h"
+#include "metrics.h"
 #include "publish.h"
 #include "queue_cache.h"
 #include "ratelimit.h"
@@ -29,6 +30,7 @@ static void usage(FILE *out)
 static void prepare_workers(void)
 {
 	queue_cache_prepare();
+	metrics_init(); /* shared by every worker, so counts survive a worker's death */
 	/* Sign-ins may occupy all workers but one: that one stays for votes. */
 	auth_hash_slots_init(config.hash_concurrency, config.workers - config.hash_concurrency - 1);
 }
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
 	const char *why;
 	int c;
 
+	server_keep_command(argv);
 	while ((c = getopt_long(argc, argv, "s:w:e:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;

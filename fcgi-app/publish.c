@@ -4,6 +4,7 @@
 #include "config.h"
 #include "http_client.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -170,8 +171,10 @@ static int pub_read_answers(int wait_ms)
 			if (whole > pub_in_len)
 				break;
 			int status = strncmp(pub_in, "HTTP/1.", 7) == 0 ? atoi(pub_in + 9) : 0;
-			if (status != 201 && status != 202)
+			if (status != 201 && status != 202) {
 				log_warn("nchan refused a message (HTTP %d)", status);
+				metrics_count(METRIC_PUBLISH_FAILURES);
+			}
 			if (npending > 0)
 				pending_pop();
 			memmove(pub_in, pub_in + whole, pub_in_len - whole);
@@ -197,6 +200,7 @@ static int pub_reconnect(void)
 
 int publish_send(const char *channel, const char *message)
 {
+	const char *rid = log_request_id();
 	size_t n = strlen(message);
 	char *request;
 
@@ -209,10 +213,11 @@ int publish_send(const char *channel, const char *message)
 			pending_pop();
 		}
 	}
+	/* X-Request-Id: nchan's access log can name the request that caused the message. */
 	if (asprintf(&request,
 		     "POST %s%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-		     "Accept: text/json\r\nContent-Length: %zu\r\n\r\n%s",
-		     pub_path, channel, n, message) < 0)
+		     "Accept: text/json\r\nX-Request-Id: %s\r\nContent-Length: %zu\r\n\r\n%s",
+		     pub_path, channel, rid[0] ? rid : "-", n, message) < 0)
 		return -1;
 	pending[npending++] = request;
 	if (pub_fd < 0) {
@@ -221,10 +226,12 @@ int publish_send(const char *channel, const char *message)
 	} else if (pub_write(request, strlen(request)) != 0 && pub_reconnect() != 0) {
 		goto lost;
 	}
+	metrics_count(METRIC_PUBLISHES);
 	return 0;
 lost:
 	/* Keep nothing for a publisher that is gone: clients refetch on the gap. */
 	log_warn("publish to %s failed: nchan's publisher is unreachable", channel);
+	metrics_count(METRIC_PUBLISH_FAILURES);
 	while (npending > 0)
 		pending_pop();
 	pub_close();

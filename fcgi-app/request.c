@@ -34,6 +34,8 @@ void request_init(struct request *req)
 	memset(req, 0, sizeof *req);
 	req->content_length = -1;
 	req->res.status = 500;
+	req->route = -1;
+	clock_gettime(CLOCK_MONOTONIC, &req->started); /* vDSO: no system call */
 }
 
 void request_free(struct request *req)

@@ -3,6 +3,7 @@
 #define QUEUED_REQUEST_H
 
 #include <stddef.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "auth.h"
@@ -41,7 +42,9 @@ struct request {
 	const char *if_match;
 	const char *prefer;           /* Prefer (RFC 7240) */
 	const char *remote_addr;
-	char id[24];                  /* request id for logs */
+	char id[40];                  /* request id (nginx's $request_id): logs, X-Request-Id, publishes */
+	int route;                    /* index of the matched route in the route table (router.h); -1 for none */
+	struct timespec started;      /* CLOCK_MONOTONIC at request_init: the duration logged and counted */
 
 	/* Reads up to len body bytes; returns the count, 0 at the end, -1 on error. */
 	long (*read_body)(struct request *req, char *buf, size_t len);

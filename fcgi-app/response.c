@@ -1,6 +1,9 @@
 /* response.c: a struct response written out as CGI expects it: status line, headers, body */
 #include "response.h"
+#include "log.h"
+#include "metrics.h"
 #include "request.h"
+#include "router.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -106,12 +109,16 @@ static void write_out_of_memory(const struct response_out *out, const struct req
 
 	status_line(out, 500);
 	header(out, "Cache-Control", "no-store");
+	if (req->id[0] != '\0')
+		header(out, "X-Request-Id", req->id);
 	content(out, req, "application/json; charset=utf-8", &part, &len, 1);
 }
 
 /* Every header but the body's own, in the order clients have always seen them. */
-static void headers(const struct response_out *out, const struct response *res)
+static void headers(const struct response_out *out, const struct request *req)
 {
+	const struct response *res = &req->res;
+
 	status_line(out, res->status);
 	if (res->etag[0] != '\0') {
 		char quoted[sizeof res->etag + 2];
@@ -130,6 +137,9 @@ static void headers(const struct response_out *out, const struct response *res)
 		header(out, "X-Accel-Redirect", res->accel_redirect);
 	if (res->retry_after > 0)
 		header_number(out, "Retry-After", res->retry_after);
+	/* nginx's $request_id: the client can quote it, and it is on every log line of the request. */
+	if (req->id[0] != '\0')
+		header(out, "X-Request-Id", req->id);
 	if (res->status == 200 || res->status == 304) {
 		/* Server time for progress bars: startedAt is on this clock. */
 		struct timespec now;
@@ -139,7 +149,8 @@ static void headers(const struct response_out *out, const struct response *res)
 	}
 }
 
-void response_write(const struct response_out *out, const struct request *req)
+/* The answer on out; returns the status it carries. */
+static int write_answer(const struct response_out *out, const struct request *req)
 {
 	const struct response *res = &req->res;
 	const char *parts[3] = { NULL };
@@ -158,13 +169,38 @@ void response_write(const struct response_out *out, const struct request *req)
 		lens[i] = parts[i] != NULL ? strlen(parts[i]) : 0;
 	if (req->out_of_memory || (nparts == 1 && parts[0] == NULL)) {
 		write_out_of_memory(out, req);
-		return;
+		return 500;
 	}
-	headers(out, res);
+	headers(out, req);
 	if (res->status == 304)
 		put(out, "\r\n");
 	else if (res->file_body != NULL)
 		content(out, req, res->file_type, (const char *const *)&res->file_body, &res->file_len, 1);
 	else
 		content(out, req, "application/json; charset=utf-8", parts, lens, nparts);
+	return res->status;
+}
+
+/*
+ * The request is answered: its one log line (the log's prefix carries its
+ * id) and its counters. By route pattern, never the raw path: paths carry
+ * ids, and a label per id would grow without end.
+ */
+static void request_done(const struct request *req, int status)
+{
+	struct timespec now;
+	long long micros;
+	const char *route = req->route >= 0 && (size_t)req->route < routes_count ? routes[req->route].pattern : "-";
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	micros = (long long)(now.tv_sec - req->started.tv_sec) * 1000000 +
+		 (now.tv_nsec - req->started.tv_nsec) / 1000;
+	metrics_request(req->route, status, micros);
+	log_info("method=%s route=%s status=%d ms=%.3f", req->method ? req->method : "-", route, status,
+		 (double)micros / 1000.0);
+}
+
+void response_write(const struct response_out *out, const struct request *req)
+{
+	request_done(req, write_answer(out, req));
 }

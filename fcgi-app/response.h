@@ -21,7 +21,10 @@ const char *response_status_text(int status);
  * so none is ever cut or dropped; CR and LF in a value become spaces, so a
  * value cannot end the headers), the blank line, then the body unless the
  * method is HEAD or the status 304. A request that ran out of memory is
- * answered with a fixed 500 instead of whatever it replied.
+ * answered with a fixed 500 instead of whatever it replied. Every answer
+ * carries X-Request-Id (req->id). Then the request is accounted for: one
+ * info log line (method, route pattern, status, duration since
+ * request_init) and its counters (metrics.h).
  */
 void response_write(const struct response_out *out, const struct request *req);
 

@@ -12,6 +12,11 @@
 
 /* Every endpoint of the API, in one place. */
 const struct route routes[] = {
+	/* Operations (h_health.c): no identity, no rate limit; /metrics checks METRICS_ALLOW itself. */
+	{ "GET", "/healthz", health_live, 0, 0, RATE_NONE },
+	{ "GET", "/readyz", health_ready, 0, 0, RATE_NONE },
+	{ "GET", "/metrics", health_metrics, 0, 0, RATE_NONE },
+
 	{ "POST", "/guests", guests_create, ROUTE_JSON, 0, RATE_GUEST },
 
 	{ "POST", "/albums", albums_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
@@ -259,6 +264,7 @@ static const struct route *find_route(struct request *req)
 		for (int i = 0; i < nparams; i++)
 			req->params[i] = req_strdup(req, params[i]);
 		req->nparams = nparams;
+		req->route = (int)(found - routes);
 	}
 	return found;
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFile, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 
 const URL_BASE = process.env.QUEUED_URL;
@@ -375,6 +375,53 @@ async function peer(liveRuns, throughputRows) {
   }
 }
 
+/**
+ * Replacing the workers under load: 16 clients vote and read through a
+ * worker (If-None-Match keeps nginx's file out) while `./dev service reload
+ * workers` runs twice. Every request counts, none is retried: a failure is
+ * a connection error or a 5xx. The longest answer is the reload's cost.
+ */
+async function reload(host) {
+  const room = await roomWith(10, host);
+  const tokens = guestTokens(16);
+  const ms = [];
+  let failed = 0, stop = false;
+  const reloadOnce = () => new Promise((resolve, reject) => {
+    const t = performance.now();
+    execFile(path.join(ROOT, 'dev'), ['service', 'reload', 'workers', '--data', DATA], (e) => (e ? reject(e) : resolve(performance.now() - t)));
+  });
+  async function one(method, p, body, token) {
+    const t = performance.now();
+    try {
+      const res = await fetch(URL_BASE + p, { method, body: body && JSON.stringify(body),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'if-none-match': '"bench"' } });
+      await res.arrayBuffer();
+      if (res.status >= 500) failed++;
+    } catch { failed++; }
+    ms.push(performance.now() - t);
+  }
+  const clients = tokens.map(async (token, i) => {
+    for (let n = 0; !stop; n++) {
+      if (n % 2) await one('GET', `/rooms/${room.code}/queue`, undefined, token);
+      else await one('PUT', `/rooms/${room.code}/queue/${room.entries[(i + n) % room.entries.length]}/vote`, { value: (n >> 1) % 2 ? -1 : 1 }, token);
+    }
+  });
+  const started = performance.now();
+  const pause = (x) => new Promise((r) => setTimeout(r, x));
+  await pause(seconds * 250);
+  const first = await reloadOnce();
+  await pause(seconds * 250);
+  const second = await reloadOnce();
+  await pause(seconds * 250);
+  stop = true;
+  await Promise.all(clients);
+  const s = stats(ms);
+  record('8 reload', `votes and reads through workers, 16 clients, 2 reloads in ${Math.round((performance.now() - started) / 1000)} s`, s, {
+    throughput: ms.length / ((performance.now() - started) / 1000), errors: failed,
+    integrity: `${ms.length} requests, ${failed} failed, longest ${fmt(s.max)} ms; reloads took ${Math.round(first)} and ${Math.round(second)} ms`,
+  });
+}
+
 // ---------------------------------------------------------------- main
 
 
@@ -567,6 +614,7 @@ const steps = [
   ['peer', async () => peer(live, tput)],
   ['myqueue', async () => personalQueue()],
   ['nodes', async () => multiNode()],
+  ['reload', async () => reload(host)],
 ];
 for (const [name, fn] of steps) {
   if (!want(name)) continue;

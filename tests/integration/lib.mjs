@@ -12,6 +12,23 @@ if (!BASE || !DATA || !ROOT) throw new Error('run through ./dev test (QUEUED_URL
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
+// Every answer api()/apiAt() gets is checked against docs/openapi.json (the
+// operation of its method and path, the schema of its status): one that does
+// not validate fails the test that asked for it, so the whole suite keeps
+// the document true. Paths and methods the document does not have (the
+// suite's probes of unknown routes) are not checked. QUEUED_OPENAPI_VALIDATE=0
+// turns it off.
+const openapi = process.env.QUEUED_OPENAPI_VALIDATE !== '0'
+  ? await import('./openapi_lib.mjs').then((m) => m.openapiValidator(m.loadDocument(ROOT)))
+  : undefined;
+
+function checkAnswer(method, path, res) {
+  const t = openapi.template(path);
+  if (!t || !openapi.at(`#/paths/${t.replace(/~/g, '~0').replace(/\//g, '~1')}/${method.toLowerCase()}`)[0]) return;
+  const problems = openapi.check(method, path, res);
+  if (problems.length) throw new Error(`the answer does not validate against docs/openapi.json:\n${problems.join('\n')}\n${res.text.slice(0, 500)}`);
+}
+
 /** One HTTP request; body objects are sent as JSON, strings as they are. */
 export function api(method, path, options) { return apiAt(BASE, method, path, options); }
 
@@ -28,7 +45,9 @@ export async function apiAt(base, method, path, { body, token, headers = {} } = 
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, text, json };
+  const answer = { status: res.status, headers: res.headers, text, json };
+  if (openapi) checkAnswer(method, path, answer);
+  return answer;
 }
 
 /** Asserts the one error shape of the API. */
@@ -164,9 +183,13 @@ export function wsAt(base, path, { lastEventId } = {}) {
   };
 }
 
-/** Start or stop one service of the test stack (postgres, redis, workers, nginx). */
-export function service(action, name) {
-  execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA], { stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Start or stop one service of the test stack (postgres, redis, workers, nginx);
+ * env: extra settings for a start (CORS_ORIGINS for nginx, ...).
+ */
+export function service(action, name, env = {}) {
+  execFileSync(`${ROOT}/dev`, ['service', action, name, '--data', DATA],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Restart the stack's workers with extra settings (none: the suite's own). */
