@@ -175,6 +175,16 @@ static int storage_validate(const char **why)
 	return 0;
 }
 
+/* The sample env file (etc/queued.env.sample) ships keys that begin with
+ * this text: a site started from an unedited copy would sign tokens with a
+ * key everyone can read, so the workers refuse it. */
+#define SAMPLE_KEY_PREFIX "CHANGE-ME"
+
+static int is_sample_key(const char *key)
+{
+	return strncmp(key, SAMPLE_KEY_PREFIX, strlen(SAMPLE_KEY_PREFIX)) == 0;
+}
+
 int config_validate(const char **why)
 {
 	const char *catalog_writes = env_str("CATALOG_WRITES", "users");
@@ -185,6 +195,11 @@ int config_validate(const char **why)
 	}
 	if (config.refresh_token_key == NULL || strlen(config.refresh_token_key) < 16) {
 		*why = "REFRESH_TOKEN_KEY must be set to a secret of at least 16 characters";
+		return -1;
+	}
+	if (is_sample_key(config.access_token_key) || is_sample_key(config.refresh_token_key)) {
+		*why = "ACCESS_TOKEN_KEY and REFRESH_TOKEN_KEY are still the sample's placeholders: "
+		       "set each to a secret of your own (e.g. `openssl rand -hex 32`)";
 		return -1;
 	}
 	if (strcmp(catalog_writes, "users") != 0 && strcmp(catalog_writes, "open") != 0) {

@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +26,20 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc) {
 			env_file = argv[++i];
-		else
-			fatal("usage: queued-exportd [--env-file FILE]");
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			puts("usage: queued-exportd [--env-file FILE]\n"
+			     "       queued-exportd --help | --version\n"
+			     "Sends the playlist exports queued in PostgreSQL by email; settings\n"
+			     "from the environment and the env file (queued-exportd(8)).");
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("queued-exportd " PACKAGE_VERSION);
+			return 0;
+		} else {
+			fatal("usage: queued-exportd [--env-file FILE] (--help)");
+		}
 	}
 	if (env_file != NULL && config_load_env_file(env_file) != 0)
 		fatal("cannot read env file %s", env_file);

@@ -21,8 +21,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: queued-fcgi [--socket PATH] [--workers N] [--env-file FILE]\n"
-		"Settings come from the environment (see README.md); the env file fills\n"
-		"only variables that are not already set.\n");
+		"       queued-fcgi --help | --version\n"
+		"Settings come from the environment (see README.md, queued-fcgi(8)); the\n"
+		"env file fills only variables that are not already set.\n");
 }
 
 /* Before the first fork: what every worker inherits. */
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "env-file", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket_path = NULL, *workers = NULL, *env_file = getenv("QUEUED_ENV_FILE");
@@ -71,12 +73,13 @@ int main(int argc, char **argv)
 	int c;
 
 	server_keep_command(argv);
-	while ((c = getopt_long(argc, argv, "s:w:e:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:w:e:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;
 		case 'w': workers = optarg; break;
 		case 'e': env_file = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': puts("queued-fcgi " PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -89,12 +89,32 @@ static void test_validate_storage(void **state)
 	assert_string_equal(config.storage, "local");
 }
 
+/* The shipped sample env file (etc/queued.env.in) is refused as it is:
+ * its keys are placeholders. One key of its own is not enough either. */
+static void test_validate_sample_keys(void **state)
+{
+	char path[4096];
+	const char *srcdir = getenv("srcdir"), *why = NULL;
+
+	snprintf(path, sizeof path, "%s/etc/queued.env.in", srcdir ? srcdir : ".");
+	unsetenv("ACCESS_TOKEN_KEY");
+	unsetenv("REFRESH_TOKEN_KEY");
+	assert_int_equal(config_load_env_file(path), 0);
+	refused_naming("sample");
+	setenv("ACCESS_TOKEN_KEY", "0123456789abcdef0123", 1);
+	refused_naming("REFRESH_TOKEN_KEY");
+	setenv("REFRESH_TOKEN_KEY", "abcdef0123456789abcd", 1);
+	config_from_env();
+	assert_int_equal(config_validate(&why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_file),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_storage),
+		cmocka_unit_test(test_validate_sample_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
