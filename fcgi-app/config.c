@@ -104,6 +104,7 @@ void config_from_env(void)
 	config.metrics_allow = env_str("METRICS_ALLOW", "127.0.0.1,::1");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);
+	config.snapshot_hits_log = env_str("SNAPSHOT_HITS_LOG", NULL);
 	config.storage = env_str("STORAGE", "local");
 	config.s3_endpoint = env_str("S3_ENDPOINT", NULL);
 	config.s3_bucket = env_str("S3_BUCKET", NULL);

@@ -30,6 +30,7 @@ struct config {
 	const char *s3_public_base_url; /* S3_PUBLIC_BASE_URL: where clients read the objects; "/KIND/NAME" is appended */
 	int s3_virtual_host;          /* S3_URL_STYLE: "path" (default: ENDPOINT/BUCKET/KEY) or "virtual" (BUCKET.host/KEY) */
 	const char *snapshot_dir;     /* SNAPSHOT_DIR: answers as files nginx serves (snapshot.h); unset: none */
+	const char *snapshot_hits_log; /* SNAPSHOT_HITS_LOG: nginx's log of snapshot files served (two bytes each), for /metrics */
 	const char *log_level;        /* LOG_LEVEL: debug, info, warn, error */
 	int catalog_writes_open;      /* CATALOG_WRITES: "users" (default) or "open" (OpenMusic v3's anonymous writes) */
 	const char *catalog_admins;   /* CATALOG_ADMINS: usernames that may change any album or song, comma-separated */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Read at scrape time: the table is the truth, and a counter kept beside it would drift. */
 DB_STMT(export_job_states_stmt, 0, "SELECT state, count(*) AS jobs FROM export_jobs GROUP BY state");
@@ -74,6 +75,28 @@ static const char *export_job_samples(struct request *req)
 	return text;
 }
 
+/*
+ * nginx serves the snapshot files without a worker, so nginx counts them: the
+ * snapshot location appends a two-byte line ("s\n") per file it sends to
+ * SNAPSHOT_HITS_LOG (nginx/queued.conf.in), and the count is that file's
+ * size halved: one stat() per scrape, nothing on the read path but nginx's
+ * buffered write. A rotated log starts again from 0, which Prometheus takes
+ * for a counter reset.
+ */
+static const char *snapshot_file_samples(struct request *req)
+{
+	static const char head[] =
+		"# HELP queued_snapshot_files_served_total Room queue snapshot files nginx served without a worker.\n"
+		"# TYPE queued_snapshot_files_served_total counter\n";
+	struct stat st;
+
+	if (config.snapshot_hits_log == NULL)
+		return "";
+	if (stat(config.snapshot_hits_log, &st) != 0)
+		return req_printf(req, "%squeued_snapshot_files_served_total 0\n", head);
+	return req_printf(req, "%squeued_snapshot_files_served_total %lld\n", head, (long long)st.st_size / 2);
+}
+
 /* GET /metrics: the Prometheus text, only for the addresses of METRICS_ALLOW (403 for the rest). */
 void health_metrics(struct request *req)
 {
@@ -93,7 +116,8 @@ void health_metrics(struct request *req)
 		if (routes[i].handler == queue_vote)
 			vote_route = (int)i;
 	}
-	text = metrics_render(labels, routes_count, vote_route, export_job_samples(req), &len);
+	text = metrics_render(labels, routes_count, vote_route,
+			      req_printf(req, "%s%s", export_job_samples(req), snapshot_file_samples(req)), &len);
 	if (text == NULL) {
 		req_out_of_memory(req);
 		return;

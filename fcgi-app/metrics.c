@@ -218,6 +218,9 @@ static void render_counters(FILE *f, int vote_route)
 		(unsigned long long)get(&c[METRIC_YOUTUBE_SEARCHES]));
 	fprintf(f, "queued_youtube_api_calls_total{method=\"videos.list\"} %llu\n",
 		(unsigned long long)get(&c[METRIC_YOUTUBE_VIDEOS]));
+	counter(f, "queued_youtube_quota_units_total",
+		"YouTube Data API quota units spent: search.list 100 per call, videos.list 1.",
+		100 * get(&c[METRIC_YOUTUBE_SEARCHES]) + get(&c[METRIC_YOUTUBE_VIDEOS]));
 }
 
 char *metrics_render(const struct metrics_route_label *labels, size_t nlabels, int vote_route,

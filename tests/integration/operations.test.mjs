@@ -199,3 +199,22 @@ test('every answer has X-Request-Id, and the log has one line per request with t
     assert.ok(lines[0].endsWith(` method=${method} route=${route} status=${status} ms=${lines[0].split('ms=')[1]}`), lines[0]);
   });
 });
+
+test('snapshot files nginx serves without a worker are counted (its snapshot-hits log), and YouTube quota units are exposed', async () => {
+  const { room } = await votedRoom();
+  const before = await metrics();
+  assert.ok(before.has('queued_snapshot_files_served_total'), 'the counter is there before any hit');
+  assert.ok(before.has('queued_youtube_quota_units_total'));
+  // The first GET goes to a worker, which leaves the file; the next ones are nginx's.
+  assertOk(await api('GET', `/rooms/${room.code}/queue`));
+  let fromFile = 0;
+  for (let i = 0; i < 5; i++) {
+    const r = await api('GET', `/rooms/${room.code}/queue`);
+    assertOk(r);
+    if (r.headers.get('x-data-source') === 'snapshot') fromFile++;
+  }
+  assert.ok(fromFile >= 4, `${fromFile} of 5 reads came from the file`);
+  // nginx flushes that log within a second.
+  await until(async () => value(await metrics(), 'queued_snapshot_files_served_total') >= value(before, 'queued_snapshot_files_served_total') + fromFile,
+    5000, 'the snapshot reads counted');
+});
