@@ -602,6 +602,89 @@ async function multiNode() {
   }
 }
 
+/**
+ * A party's searches replayed against a stand-in YouTube that prices each
+ * call as the Data API does (search.list 100 units, videos.list 1): what the
+ * quota costs with no cache (every search a search.list), with the exact-query
+ * cache of GET /youtube/search, and with GET /search's cache of normalised
+ * queries and per-video metadata (issue #18). The log: a few thousand
+ * searches of a few dozen popular songs (Zipf), typed with other case,
+ * spacing and punctuation, some with typos, and a long tail of one-off
+ * queries. Replayed in seconds, so TTLs never run out: the figure is the
+ * cache's reach over one evening's repeats, not its lifetime.
+ */
+function partyLog(n) {
+  let seed = 7;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const songs = Array.from({ length: 60 }, (_, i) => `artist ${String.fromCharCode(97 + (i % 26))}${i} song title ${i}`);
+  const zipf = () => Math.min(songs.length - 1, Math.floor(songs.length ** rnd()) - 1);
+  const variant = (q) => {
+    const r = rnd();
+    if (r < 0.55) return q;
+    if (r < 0.70) return q.replace(/\b\w/g, (c) => c.toUpperCase());
+    if (r < 0.80) return `  ${q.replace(/ /g, '  ')} `;
+    if (r < 0.88) return `${q}!`.replace(' song ', ' - song, ');
+    const at = 1 + Math.floor(rnd() * (q.length - 2)); // a typo: one letter swapped
+    return q.slice(0, at) + q[at + 1] + q[at] + q.slice(at + 2);
+  };
+  return Array.from({ length: n }, (_, i) => (rnd() < 0.08 ? `one-off request ${i}` : variant(songs[zipf()])));
+}
+
+async function searchQuota() {
+  const calls = { search: 0, videos: 0 };
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (url.pathname.endsWith('/search')) {
+      calls.search++;
+      const q = url.searchParams.get('q') || '';
+      const items = Array.from({ length: 5 }, (_, i) => ({ id: { kind: 'youtube#video', videoId: `v${String(Math.abs([...q].reduce((h, c) => h * 31 + c.charCodeAt(0) | 0, i))).padStart(10, '0').slice(0, 10)}` }, snippet: { title: `${q} (${i})`, channelTitle: 'Stand-in' } }));
+      res.end(JSON.stringify({ kind: 'youtube#searchListResponse', nextPageToken: 'CAUQAA', items }));
+    } else if (url.pathname.endsWith('/videos')) {
+      calls.videos++;
+      const ids = (url.searchParams.get('id') || '').split(',').filter(Boolean);
+      res.end(JSON.stringify({ kind: 'youtube#videoListResponse', items: ids.map((id) => ({ id, snippet: { title: `video ${id}`, channelTitle: 'Stand-in', thumbnails: { default: { url: 'https://i.ytimg.com/x.jpg' } } }, contentDetails: { duration: 'PT3M33S' }, status: { embeddable: true, privacyStatus: 'public' } })) }));
+    } else {
+      res.end('{}');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const apiUrl = `http://127.0.0.1:${server.address().port}/youtube/v3`;
+  const workers = (env) => {
+    execFileSync(path.join(ROOT, 'dev'), ['service', 'stop', 'workers', '--data', DATA], { stdio: 'ignore' });
+    execFileSync(path.join(ROOT, 'dev'), ['service', 'start', 'workers', '--data', DATA], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  };
+  const log = partyLog(QUICK ? 2000 : 5000);
+  const distinctExact = new Set(log).size;
+  try {
+    workers({ YOUTUBE_API_KEY: 'bench-key', YOUTUBE_API_URL: apiUrl, YOUTUBE_DAILY_BUDGET: '100000000' });
+    const units = () => 100 * calls.search + calls.videos;
+    const replay = async (route) => {
+      calls.search = 0; calls.videos = 0;
+      let failed = 0;
+      for (const q of log) {
+        const r = await fetch(`${URL_BASE}${route}?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${host}` } });
+        if (r.status !== 200) failed++;
+        await r.arrayBuffer();
+      }
+      return { units: units(), search: calls.search, videos: calls.videos, failed };
+    };
+    const none = 100 * log.length;
+    record('9 search quota', `${log.length} party searches, no cache: one search.list each`, {}, { integrity: `${none} units` });
+    const today = await replay('/youtube/search');
+    record('9 search quota', `${log.length} party searches, GET /youtube/search (exact-query cache)`, {}, {
+      errors: today.failed, integrity: `${today.units} units (${today.search} search.list, ${today.videos} videos.list); ${(none / Math.max(1, today.units)).toFixed(1)}x less than none; ${distinctExact} distinct exact queries` });
+    const now = await replay('/search');
+    if (now.failed === log.length) throw new Error('GET /search answered none of the searches');
+    record('9 search quota', `${log.length} party searches, GET /search (normalised queries, video cache)`, {}, {
+      errors: now.failed, integrity: `${now.units} units (${now.search} search.list, ${now.videos} videos.list); ${(none / Math.max(1, now.units)).toFixed(1)}x less than none, ${(today.units / Math.max(1, now.units)).toFixed(1)}x less than the exact cache` });
+  } finally {
+    workers({});
+    server.close();
+  }
+}
+
 const host = guestTokens(1)[0];
 let live;
 let tput;
@@ -615,6 +698,7 @@ const steps = [
   ['myqueue', async () => personalQueue()],
   ['nodes', async () => multiNode()],
   ['reload', async () => reload(host)],
+  ['search', async () => searchQuota()],
 ];
 for (const [name, fn] of steps) {
   if (!want(name)) continue;
