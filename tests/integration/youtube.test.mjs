@@ -14,6 +14,26 @@ const VIDEOS = {
   '9bZkp7q19f0': { title: 'Gangnam Style', channel: 'officialpsy', duration: 'PT1H2M3S' },
   'kJQP7kiw5Fk': { title: 'Despacito', channel: 'Luis Fonsi', duration: null },
 };
+// Only videos.list knows these (search.list filters on the query): a live
+// stream, one that may not be embedded, a private one.
+const LIVE = randomVideoId(), NO_EMBED = randomVideoId(), PRIVATE = randomVideoId(), SONG = randomVideoId();
+Object.assign(VIDEOS, {
+  [LIVE]: { title: 'Lofi radio 24/7', channel: 'Lofi Girl', duration: 'P0D', live: 'live', hidden: true },
+  [NO_EMBED]: { title: 'Label video', channel: 'Label VEVO', duration: 'PT4M', embeddable: false, hidden: true },
+  [PRIVATE]: { title: 'Home video', channel: 'Someone', duration: 'PT1M', privacy: 'private', hidden: true },
+  [SONG]: { title: 'Real title', channel: 'Real Channel', duration: 'PT3M33S', hidden: true },
+});
+
+/** One videos.list item as YouTube writes it for part=snippet,contentDetails,status (a missing duration left out). */
+function videoItem(id, v) {
+  return {
+    kind: 'youtube#video', etag: 'x', id,
+    snippet: { title: v.title, channelTitle: v.channel, liveBroadcastContent: v.live ?? 'none',
+      thumbnails: { default: { url: `https://i.ytimg.com/vi/${id}/default.jpg`, width: 120, height: 90 } } },
+    contentDetails: v.duration ? { duration: v.duration, dimension: '2d', definition: 'hd' } : { dimension: '2d' },
+    status: { uploadStatus: 'processed', privacyStatus: v.privacy ?? 'public', embeddable: v.embeddable ?? true },
+  };
+}
 let server;
 let baseUrl;
 const calls = [];
@@ -35,14 +55,14 @@ before(async () => {
     if (url.pathname === '/v3/search') {
       const q = url.searchParams.get('q').toLowerCase();
       const items = Object.entries(VIDEOS)
-        .filter(([, v]) => q.startsWith('everything') || v.title.toLowerCase().includes(q))
+        .filter(([, v]) => !v.hidden).filter(([, v]) => q.startsWith('everything') || v.title.toLowerCase().includes(q))
         .map(([id, v]) => ({ id: { kind: 'youtube#video', videoId: id }, snippet: { title: v.title, channelTitle: v.channel } }));
-      return reply(200, { items });
+      return reply(200, { kind: 'youtube#searchListResponse', nextPageToken: 'CAoQAA', regionCode: 'NL', pageInfo: { totalResults: 1000000, resultsPerPage: 10 }, items });
     }
     if (url.pathname === '/v3/videos') {
-      const items = url.searchParams.get('id').split(',').filter((id) => VIDEOS[id]?.duration)
-        .map((id) => ({ id, contentDetails: { duration: VIDEOS[id].duration } }));
-      return reply(200, { items });
+      // Real shapes: an unknown (or someone else's private) id is simply not among the items.
+      const items = url.searchParams.get('id').split(',').filter((id) => VIDEOS[id]).map((id) => videoItem(id, VIDEOS[id]));
+      return reply(200, { kind: 'youtube#videoListResponse', pageInfo: { totalResults: items.length, resultsPerPage: items.length }, items });
     }
     reply(404, {});
   });
@@ -55,8 +75,14 @@ after(async () => {
   server.close();
 });
 
-test('without a key YouTube search is 404 in JSON, so clients hide it', async () => {
+test('without a key YouTube search is 404 in JSON, so clients hide it; adding by youtubeId is 404 too', async () => {
   assertFail(await api('GET', '/youtube/search?q=never'), 404);
+  // Nothing the server has not read from YouTube itself enters the catalog.
+  const host = await newGuest('host');
+  const { code } = await newRoom(host);
+  const res = await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: randomVideoId(), title: 'Mine now', duration: 1 } });
+  assertFail(res, 404);
+  assert.match(res.json.message, /not configured/);
 });
 
 test('search: ids, titles, channel as performer, durations in seconds; cached; upstream failure is 502', async () => {
@@ -91,22 +117,58 @@ test('search: ids, titles, channel as performer, durations in seconds; cached; u
   assert.equal(assertOk(await api('GET', `/youtube/search?q=everything${RUN}x`)).results[2].youtubeId, 'kJQP7kiw5Fk');
 });
 
-test('a found video joins a room as a song; the same video again is one entry and a vote', async () => {
+test('a found video joins a room with the metadata the server read; the same video again is one entry and a vote', async () => {
   const host = await newGuest('host');
   const friend = await newGuest('friend');
   const { code } = await newRoom(host);
-  const body = { youtubeId: randomVideoId(), title: 'Never Gonna Give You Up', performer: 'Rick Astley', duration: 213 };
+  const body = { youtubeId: SONG, title: 'Client title', performer: 'Client', duration: 1 };
+  const n = calls.length;
   const added = assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body }), 201);
   assert.deepEqual({ ...added.entry.song, id: undefined },
-    { id: undefined, title: body.title, performer: body.performer, duration: 213, youtubeId: body.youtubeId });
-  const again = assertOk(await api('POST', `/rooms/${code}/queue`, { token: friend.token, body }), 200);
+    { id: undefined, title: 'Real title', performer: 'Real Channel', duration: 213, youtubeId: SONG });
+  const fetched = calls.slice(n);
+  assert.equal(fetched.length, 1);
+  assert.equal(fetched[0].pathname, '/v3/videos');
+  assert.equal(fetched[0].searchParams.get('part'), 'snippet,contentDetails,status');
+  const again = assertOk(await api('POST', `/rooms/${code}/queue`, { token: friend.token, body: { youtubeId: SONG } }), 200);
   assert.equal(again.result, 'voted');
   assert.equal(again.entry.id, added.entry.id);
+  assert.equal(calls.length, n + 1, 'the video\'s metadata is cached: a second add costs no upstream call');
   // A catalog song like any other (GET /songs/{id} keeps OpenMusic's exact keys).
-  assert.equal(assertOk(await api('GET', `/songs/${added.entry.song.id}`)).song.title, body.title);
-  for (const bad of [{ ...body, youtubeId: '../../etc/p' }, { ...body, youtubeId: 'short' }, { ...body, title: '' },
-    { ...body, duration: -1 }, { youtubeId: body.youtubeId }]) {
+  assert.equal(assertOk(await api('GET', `/songs/${added.entry.song.id}`)).song.title, 'Real title');
+  for (const bad of [{ youtubeId: '../../etc/p' }, { youtubeId: 'short' }, { youtubeId: 12 }]) {
     assertFail(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: bad }), 400);
   }
   assertFail(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: {} }), 400);
+});
+
+test('unknown, private and non-embeddable videos are 400 naming why; a live one has no length', async () => {
+  const host = await newGuest('host');
+  const { code } = await newRoom(host);
+  const add = (youtubeId) => api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId, title: 't', duration: 10 } });
+  for (const [id, why] of [[randomVideoId(), /no public video/], [PRIVATE, /private/], [NO_EMBED, /outside YouTube/]]) {
+    const res = await add(id);
+    assertFail(res, 400);
+    assert.match(res.json.message, why);
+  }
+  const live = assertOk(await add(LIVE), 201);
+  assert.equal(live.entry.song.duration, null, 'a live broadcast has no length, not 0');
+  assert.equal(live.entry.song.title, 'Lofi radio 24/7');
+
+  // Under a maximum the real length counts, and an unknown one is refused.
+  const other = await newRoom(host);
+  assertOk(await api('PATCH', `/rooms/${other.code}`, { token: host.token, body: { maxSongDuration: 600 } }));
+  const addTo = (youtubeId) => api('POST', `/rooms/${other.code}/queue`, { token: host.token, body: { youtubeId, duration: 1 } });
+  let res = await addTo('9bZkp7q19f0');
+  assertFail(res, 403);
+  assert.match(res.json.message, /maximum song duration/);
+  res = await addTo(LIVE);
+  assertFail(res, 403);
+  assert.match(res.json.message, /length is unknown/);
+  assertOk(await addTo(SONG), 201);
+
+  failNext = true;
+  res = await add(randomVideoId());
+  assert.equal(res.status, 502);
+  assert.doesNotMatch(JSON.stringify(res.json), /test-key/);
 });
