@@ -187,6 +187,9 @@ static void reply_video_refused(struct request *req, enum youtube_video_result r
 	case YOUTUBE_VIDEO_NOT_EMBEDDABLE:
 		reply_error(req, 400, "this YouTube video's owner does not allow it to play outside YouTube");
 		break;
+	case YOUTUBE_VIDEO_OVER_BUDGET:
+		reply_error(req, 503, "this server's daily YouTube quota budget is spent: videos new to it can be added tomorrow (Pacific time)");
+		break;
 	default:
 		reply_error(req, 502, "YouTube is not answering; try again, or add a song from the catalog");
 		break;

@@ -37,8 +37,13 @@ void youtube_search_get(struct request *req)
 		reply_raw_data(req, 200, cached);
 		goto out;
 	}
-	results = youtube_search(q);
-	if (results == NULL) {
+	switch (youtube_search(q, &results)) {
+	case YOUTUBE_OK:
+		break;
+	case YOUTUBE_SKIPPED:
+		reply_error(req, 503, "YouTube search is paused: this server's daily YouTube quota budget is spent; search the catalog");
+		goto out;
+	default:
 		reply_error(req, 502, "YouTube search is not answering; try again, or search the catalog");
 		goto out;
 	}

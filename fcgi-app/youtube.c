@@ -1,4 +1,5 @@
 /* youtube.c: the YouTube Data API v3 client: credentials, the calls, reading their answers, caching */
+#define _GNU_SOURCE /* timegm */
 #include "youtube.h"
 #include "cache.h"
 #include "config.h"
@@ -8,19 +9,26 @@
 #include "metrics.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SEARCH_RESULTS "10"
 #define ITEMS_MAX 16            /* items read from an answer, whatever maxResults said */
 #define VIDEO_TTL (3 * 86400)   /* seconds: a video's title and length hardly change; adds cost no quota */
 #define VIDEO_MISSING_TTL 3600  /* an unknown or private video may be published later */
+#define SEARCH_UNITS 100        /* YouTube's price of a search.list call */
+#define VIDEOS_UNITS 1          /* of a videos.list call, up to 50 ids */
+#define QUOTA_TTL (2 * 86400)   /* a day's counter outlives its day, whatever the time zone */
+#define FAILURES_KEPT 8         /* distinct failures this worker remembers having logged */
+#define FAILURE_QUIET 60        /* seconds the same failure goes unlogged after it was logged */
 
 /* YouTube is out on the internet: an operator's proxy settings (https_proxy, no_proxy) apply to it. */
 static const struct http_client_options youtube_http = {
 	.protocols = "http,https",
-	.timeout_ms = 4000,
+	.timeout_ms = 2000, /* a search waits no longer for YouTube: the catalog's results go without it */
 	.max_answer = 512 * 1024,
 	.env_proxy = 1,
 };
@@ -28,6 +36,97 @@ static const struct http_client_options youtube_http = {
 int youtube_configured(void)
 {
 	return config.youtube_api_key != NULL && config.youtube_api_key[0] != '\0';
+}
+
+/*
+ * Log a failure unless this worker logged the same one in the last minute:
+ * a YouTube outage must not write a line per search. Oldest entry reused.
+ */
+static void log_failure(const char *fmt, ...)
+{
+	static struct { char what[200]; time_t at; } seen[FAILURES_KEPT];
+	char what[200];
+	time_t now = time(NULL);
+	size_t oldest = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < FAILURES_KEPT; i++) {
+		if (strcmp(seen[i].what, what) == 0) {
+			if (now - seen[i].at < FAILURE_QUIET)
+				return;
+			oldest = i;
+			break;
+		}
+		if (seen[i].at < seen[oldest].at)
+			oldest = i;
+	}
+	snprintf(seen[oldest].what, sizeof seen[oldest].what, "%s", what);
+	seen[oldest].at = now;
+	log_warn("%s (not logged again for a minute)", what);
+}
+
+char *youtube_normalize_query(const char *q, char *out, size_t size)
+{
+	size_t n = 0;
+	int space = 0;
+
+	for (const unsigned char *p = (const unsigned char *)q; *p && n + 2 < size; p++) {
+		if (*p < 0x80 && !isalnum(*p)) {
+			space = n > 0;
+			continue;
+		}
+		if (space)
+			out[n++] = ' ';
+		space = 0;
+		out[n++] = (char)(*p < 0x80 ? tolower(*p) : *p);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* The UTC time of the nth Sunday of month (0-11) at hour UTC. */
+static time_t sunday_utc(int year, int month, int nth, int hour)
+{
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = month, .tm_mday = 1, .tm_hour = hour };
+	time_t first = timegm(&tm);
+
+	gmtime_r(&first, &tm);
+	return first + (time_t)(((7 - tm.tm_wday) % 7) + 7 * (nth - 1)) * 86400;
+}
+
+void youtube_pacific_date(time_t now, char *out)
+{
+	struct tm tm;
+	int year;
+
+	gmtime_r(&now, &tm);
+	year = tm.tm_year + 1900;
+	/* US rules since 2007: PDT from the second Sunday of March, 02:00 PST
+	 * (10:00 UTC), to the first Sunday of November, 02:00 PDT (09:00 UTC). */
+	now -= now >= sunday_utc(year, 2, 2, 10) && now < sunday_utc(year, 10, 1, 9) ? 7 * 3600 : 8 * 3600;
+	gmtime_r(&now, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/*
+ * Count units against today's budget, shared by every worker and node: 1
+ * when the call may go, 0 when the budget is spent. Without Redis the call
+ * goes: searches keep working, and the budget is only as good as the count.
+ */
+static int quota_spend(long long units)
+{
+	char key[40];
+	int rc;
+
+	strcpy(key, "ytquota:");
+	youtube_pacific_date(time(NULL), key + strlen(key));
+	rc = cache_spend(key, units, config.youtube_daily_budget, QUOTA_TTL);
+	if (rc < 0)
+		log_failure("youtube: the quota count is out of reach (Redis); calling YouTube uncounted");
+	return rc != 0;
 }
 
 /*
@@ -42,11 +141,11 @@ static struct json_object *upstream_get(struct http_client *hc, const char *call
 	curl_easy_setopt(hc->curl, CURLOPT_URL, url);
 	status = http_client_perform(hc);
 	if (status < 0)
-		log_warn("youtube %s: %s", call, hc->why);
+		log_failure("youtube %s: %s", call, hc->why);
 	else if (status != 200)
-		log_warn("youtube %s: upstream answered %ld", call, status);
+		log_failure("youtube %s: upstream answered %ld", call, status);
 	else if ((out = json_tokener_parse(hc->answer ? hc->answer : "")) == NULL)
-		log_warn("youtube %s: upstream answer is not JSON", call);
+		log_failure("youtube %s: upstream answer is not JSON", call);
 	return out;
 }
 
@@ -186,9 +285,10 @@ static struct json_object *search_results(struct http_client *hc, struct json_ob
 		return results;
 	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails&id=%s&key=%s",
 		     config.youtube_api_url, ids, key_esc);
-	if (n > 0 && (size_t)n < sizeof url) {
+	/* Without durations (YouTube failed, or the budget ran out) the results still stand. */
+	if (n > 0 && (size_t)n < sizeof url && quota_spend(VIDEOS_UNITS)) {
 		metrics_count(METRIC_YOUTUBE_VIDEOS);
-		details = upstream_get(hc, "videos.list", url); /* without durations the results still stand */
+		details = upstream_get(hc, "videos.list", url);
 	}
 	for (size_t i = 0; i < json_object_array_length(items) && i < ITEMS_MAX; i++)
 		if ((r = result_json(json_object_array_get_idx(items, i), details)) != NULL)
@@ -197,14 +297,16 @@ static struct json_object *search_results(struct http_client *hc, struct json_ob
 	return results;
 }
 
-struct json_object *youtube_search(const char *q)
+enum youtube_status youtube_search(const char *q, struct json_object **results)
 {
 	struct http_client hc;
 	char *q_esc = NULL, *key_esc = NULL;
-	struct json_object *found = NULL, *items, *results = NULL;
+	struct json_object *found = NULL, *items;
+	enum youtube_status status = YOUTUBE_UNAVAILABLE;
 	char url[2048];
 	int n;
 
+	*results = NULL;
 	if (http_client_open(&hc, &youtube_http) != 0)
 		goto out;
 	q_esc = curl_easy_escape(hc.curl, q, 0);
@@ -216,19 +318,25 @@ struct json_object *youtube_search(const char *q)
 		     config.youtube_api_url, q_esc, key_esc);
 	if (n < 0 || (size_t)n >= sizeof url)
 		goto out;
+	if (!quota_spend(SEARCH_UNITS)) {
+		status = YOUTUBE_SKIPPED;
+		goto out;
+	}
 	metrics_count(METRIC_YOUTUBE_SEARCHES);
 	found = upstream_get(&hc, "search.list", url);
 	items = value_at(found, "items", NULL);
-	if (json_object_is_type(items, json_type_array))
-		results = search_results(&hc, items, key_esc);
-	else if (found != NULL)
-		log_warn("youtube search.list: the answer has no items");
+	if (json_object_is_type(items, json_type_array)) {
+		*results = search_results(&hc, items, key_esc);
+		status = YOUTUBE_OK;
+	} else if (found != NULL) {
+		log_failure("youtube search.list: the answer has no items");
+	}
 out:
 	json_object_put(found);
 	curl_free(q_esc);
 	curl_free(key_esc);
 	http_client_close(&hc);
-	return results;
+	return status;
 }
 
 /* The first thumbnail URL of an item, best first (borrowed), or NULL. */
@@ -260,7 +368,7 @@ static struct json_object *video_entry(struct json_object *item)
 	long seconds = item_seconds(item);
 
 	if (title == NULL || *title == '\0') {
-		log_warn("youtube videos.list: an item without a title");
+		log_failure("youtube videos.list: an item without a title");
 		return NULL;
 	}
 	e = json_object_new_object();
@@ -281,8 +389,11 @@ static struct json_object *video_entry(struct json_object *item)
 	return e;
 }
 
-/* videos.list for one id: the cache entry (caller owns), or NULL when YouTube did not answer. */
-static struct json_object *video_fetch(const char *id)
+/*
+ * videos.list for one id: the cache entry (caller owns), or NULL when
+ * YouTube did not answer or (*over_budget set) the budget is spent.
+ */
+static struct json_object *video_fetch(const char *id, int *over_budget)
 {
 	struct http_client hc;
 	char *key_esc = NULL, url[1024];
@@ -295,13 +406,13 @@ static struct json_object *video_fetch(const char *id)
 		goto out;
 	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails,status&id=%s&key=%s",
 		     config.youtube_api_url, id, key_esc);
-	if (n < 0 || (size_t)n >= sizeof url)
+	if (n < 0 || (size_t)n >= sizeof url || (*over_budget = !quota_spend(VIDEOS_UNITS)))
 		goto out;
 	metrics_count(METRIC_YOUTUBE_VIDEOS);
 	if ((answer = upstream_get(&hc, "videos.list", url)) == NULL)
 		goto out;
 	if (!json_object_is_type(value_at(answer, "items", NULL), json_type_array)) {
-		log_warn("youtube videos.list: the answer has no items");
+		log_failure("youtube videos.list: the answer has no items");
 		goto out;
 	}
 	if ((item = video_item(answer, id)) != NULL) {
@@ -338,18 +449,19 @@ enum youtube_video_result youtube_video(const char *id, struct json_object **vid
 	long long version;
 	struct json_object *entry = NULL;
 	enum youtube_video_result result;
+	int over_budget = 0;
 
 	*video = NULL;
 	snprintf(key, sizeof key, "ytvideo:%s", id);
 	if (cache_get(key, &cached, NULL, &version) == CACHE_HIT)
 		entry = json_tokener_parse(cached);
-	if (entry == NULL && (entry = video_fetch(id)) != NULL) {
+	if (entry == NULL && (entry = video_fetch(id, &over_budget)) != NULL) {
 		result = result_of(entry);
 		cache_put(key, 0, json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN), NULL,
 			  result == YOUTUBE_VIDEO_MISSING ? VIDEO_MISSING_TTL : VIDEO_TTL);
 	}
 	free(cached);
-	result = result_of(entry);
+	result = over_budget ? YOUTUBE_VIDEO_OVER_BUDGET : result_of(entry);
 	if (result == YOUTUBE_VIDEO_OK)
 		*video = json_object_get(entry);
 	json_object_put(entry);

@@ -3,6 +3,7 @@
 #define QUEUED_YOUTUBE_H
 
 #include <json-c/json.h>
+#include <time.h>
 
 /* Is YouTube configured on this server (an API key)? 1 or 0. */
 int youtube_configured(void);
@@ -15,11 +16,33 @@ int youtube_configured(void);
 long youtube_duration_seconds(const char *iso);
 
 /*
- * search.list then videos.list for the durations: the results, an array of
- * {youtubeId, title, performer, duration} (caller owns), or NULL when
- * YouTube did not answer (logged). Not cached here.
+ * The Pacific-time date of now ("2026-12-04" in out, 11 bytes): YouTube's
+ * quota day starts at midnight in California, daylight saving included.
  */
-struct json_object *youtube_search(const char *q);
+void youtube_pacific_date(time_t now, char *out);
+
+/*
+ * A search text as a cache key and the query sent: ASCII letters lower-cased,
+ * ASCII punctuation and spaces of any length one space, none at either end,
+ * other bytes (UTF-8 letters) kept. So "Never  gonna, GIVE" and "never gonna
+ * give" share one entry. Returns out (size bytes; longer text is cut).
+ */
+char *youtube_normalize_query(const char *q, char *out, size_t size);
+
+/* Why there are no YouTube results. */
+enum youtube_status {
+	YOUTUBE_OK,
+	YOUTUBE_SKIPPED,     /* the day's quota budget (YOUTUBE_DAILY_BUDGET) is spent: no call made */
+	YOUTUBE_UNAVAILABLE, /* YouTube failed: an error status, a timeout, an unreadable answer (logged) */
+};
+
+/*
+ * search.list then videos.list for the durations. On YOUTUBE_OK *results is
+ * an array of {youtubeId, title, performer, duration} (caller owns); NULL
+ * otherwise. Each call's units are counted against the day's budget first.
+ * Not cached here.
+ */
+enum youtube_status youtube_search(const char *q, struct json_object **results);
 
 /* What videos.list said about one video id. */
 enum youtube_video_result {
@@ -28,6 +51,7 @@ enum youtube_video_result {
 	YOUTUBE_VIDEO_PRIVATE,        /* status.privacyStatus is "private" */
 	YOUTUBE_VIDEO_NOT_EMBEDDABLE, /* status.embeddable is false: it cannot play in a room */
 	YOUTUBE_VIDEO_UNAVAILABLE,    /* YouTube did not answer, or answered nonsense (logged) */
+	YOUTUBE_VIDEO_OVER_BUDGET,    /* not in the cache, and the day's quota budget is spent */
 };
 
 /*

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { api, assertOk, assertFail, newGuest, newRoom, service, DATA, ROOT } from './lib.mjs';
 
 const KEY = 'test-key-with space&amp';
@@ -21,7 +22,7 @@ Object.assign(VIDEOS, {
   [LIVE]: { title: 'Lofi radio 24/7', channel: 'Lofi Girl', duration: 'P0D', live: 'live', hidden: true },
   [NO_EMBED]: { title: 'Label video', channel: 'Label VEVO', duration: 'PT4M', embeddable: false, hidden: true },
   [PRIVATE]: { title: 'Home video', channel: 'Someone', duration: 'PT1M', privacy: 'private', hidden: true },
-  [SONG]: { title: 'Real title', channel: 'Real Channel', duration: 'PT3M33S', hidden: true },
+  [SONG]: { title: `Real title ${RUN}`, channel: 'Real Channel', duration: 'PT3M33S', hidden: true },
 });
 
 /** One videos.list item as YouTube writes it for part=snippet,contentDetails,status (a missing duration left out). */
@@ -38,11 +39,14 @@ let server;
 let baseUrl;
 const calls = [];
 let failNext = false;
+// How the stand-in fails every call while set: 'quota' (403 quotaExceeded), 'slow' (3 s), 'malformed', '503'.
+let failMode = null;
 
 function restartWorkers(env) {
   service('stop', 'workers');
   execFileSync(`${ROOT}/dev`, ['service', 'start', 'workers', '--data', DATA],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    // A day of test runs spends more than a real day's quota: only the budget test sets one.
+    { env: { ...process.env, YOUTUBE_DAILY_BUDGET: '1000000000', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 before(async () => {
@@ -51,6 +55,12 @@ before(async () => {
     calls.push(url);
     const reply = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     if (failNext) { failNext = false; return reply(500, { error: { message: 'backend error' } }); }
+    if (failMode === 'quota') {
+      return reply(403, { error: { code: 403, message: 'The request cannot be completed because you have exceeded your quota.', errors: [{ domain: 'youtube.quota', reason: 'quotaExceeded' }] } });
+    }
+    if (failMode === 'slow') return setTimeout(() => reply(200, { items: [] }), 3000);
+    if (failMode === 'malformed') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end('{"items": [{"id": '); }
+    if (failMode === '503') return reply(503, { error: { code: 503, message: 'backend error' } });
     if (url.searchParams.get('key') !== KEY) return reply(403, { error: { message: 'bad key' } });
     if (url.pathname === '/v3/search') {
       const q = url.searchParams.get('q').toLowerCase();
@@ -77,6 +87,8 @@ after(async () => {
 
 test('without a key YouTube search is 404 in JSON, so clients hide it; adding by youtubeId is 404 too', async () => {
   assertFail(await api('GET', '/youtube/search?q=never'), 404);
+  // Without YouTube GET /search is the catalog's.
+  assert.deepEqual(assertOk(await api('GET', '/search?q=zzz-no-such-song')), { results: [], youtube: 'off' });
   // Nothing the server has not read from YouTube itself enters the catalog.
   const host = await newGuest('host');
   const { code } = await newRoom(host);
@@ -125,7 +137,7 @@ test('a found video joins a room with the metadata the server read; the same vid
   const n = calls.length;
   const added = assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body }), 201);
   assert.deepEqual({ ...added.entry.song, id: undefined },
-    { id: undefined, title: 'Real title', performer: 'Real Channel', duration: 213, youtubeId: SONG });
+    { id: undefined, title: `Real title ${RUN}`, performer: 'Real Channel', duration: 213, youtubeId: SONG });
   const fetched = calls.slice(n);
   assert.equal(fetched.length, 1);
   assert.equal(fetched[0].pathname, '/v3/videos');
@@ -135,7 +147,7 @@ test('a found video joins a room with the metadata the server read; the same vid
   assert.equal(again.entry.id, added.entry.id);
   assert.equal(calls.length, n + 1, 'the video\'s metadata is cached: a second add costs no upstream call');
   // A catalog song like any other (GET /songs/{id} keeps OpenMusic's exact keys).
-  assert.equal(assertOk(await api('GET', `/songs/${added.entry.song.id}`)).song.title, 'Real title');
+  assert.equal(assertOk(await api('GET', `/songs/${added.entry.song.id}`)).song.title, `Real title ${RUN}`);
   for (const bad of [{ youtubeId: '../../etc/p' }, { youtubeId: 'short' }, { youtubeId: 12 }]) {
     assertFail(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: bad }), 400);
   }
@@ -171,4 +183,75 @@ test('unknown, private and non-embeddable videos are 400 naming why; a live one 
   res = await add(randomVideoId());
   assert.equal(res.status, 502);
   assert.doesNotMatch(JSON.stringify(res.json), /test-key/);
+});
+
+test('GET /search: catalog matches and YouTube results, each with its source; near-repeats share one cached entry', async () => {
+  // Searches are rate-limited per member: this test searches as one.
+  const { token } = await newGuest('searcher');
+  const search = (query) => api('GET', `/search${query}`, { token });
+  // SONG entered the catalog above under YouTube's own title.
+  let data = assertOk(await search(`?q=e+${RUN}`));
+  const catalog = data.results.find((r) => r.source === 'catalog' && r.youtubeId === SONG);
+  assert.ok(catalog?.songId, 'the catalog song made from the video is found, with its songId');
+  const q = `everything ${RUN}`;
+  const n = calls.length;
+  data = assertOk(await search(`?q=${encodeURIComponent(q)}&limit=2`));
+  assert.equal(data.youtube, 'ok');
+  const yt = data.results.filter((r) => r.source === 'youtube');
+  assert.deepEqual(yt.map((r) => [r.youtubeId, r.duration]), [['dQw4w9WgXcQ', 213], ['9bZkp7q19f0', 3723]]);
+  assert.equal(calls.length, n + 2, 'one search.list and one videos.list');
+  for (const near of [`EVERYTHING  ${RUN}`, `  Everything, ${RUN}!`, `everything-${RUN}`]) {
+    assert.equal(assertOk(await search(`?q=${encodeURIComponent(near)}`)).youtube, 'ok');
+  }
+  assert.equal(calls.length, n + 2, 'near-repeats (case, spacing, punctuation) cost no upstream call');
+  for (const bad of ['', '?q=', `?q=${'x'.repeat(101)}`, '?q=%2C%2C', '?q=a&limit=0', '?q=a&limit=51', '?q=a&limit=x']) {
+    assertFail(await search(bad), 400);
+  }
+});
+
+test('YouTube failing never fails a search: catalog results plus "unavailable", logged once a minute, no key anywhere', async () => {
+  const log = `${DATA}/log/queued.log`;
+  const before = readFileSync(log, 'utf8').length;
+  const { token } = await newGuest('searcher');
+  // Redis outlives a run: new queries, each matching the catalog's song of this run.
+  const queries = ['real title', 'eal title', 'al title', 'l title', 'title', 'itle', 'tle', ''].map((t) => `${t} ${RUN}`);
+  for (const mode of ['quota', 'malformed', '503', 'slow']) {
+    failMode = mode;
+    const started = Date.now();
+    for (let i = 0; i < (mode === 'slow' ? 1 : 8); i++) {
+      const res = await api('GET', `/search?q=${encodeURIComponent(queries[i])}`, { token });
+      const data = assertOk(res);
+      assert.equal(data.youtube, 'unavailable', mode);
+      assert.match(data.reason, /did not answer/);
+      assert.ok(data.results.some((r) => r.source === 'catalog'), 'the catalog results stand');
+      assert.doesNotMatch(res.text ?? JSON.stringify(data), /test-key/);
+    }
+    if (mode === 'slow') assert.ok(Date.now() - started < 2900, 'a slow YouTube is given up after 2 s');
+  }
+  failMode = null;
+  const lines = readFileSync(log, 'utf8').slice(before).split('\n');
+  const quotaLines = lines.filter((l) => l.includes('search.list: upstream answered 403'));
+  assert.ok(quotaLines.length >= 1 && quotaLines.length < 8, `logged once per worker, not per search: ${quotaLines.length}`);
+  assert.ok(!readFileSync(log, 'utf8').includes('test-key'), 'the key is never logged');
+});
+
+test('past YOUTUBE_DAILY_BUDGET no call is made: search says "skipped", a new video is 503, a cached one still adds', async () => {
+  restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl, YOUTUBE_DAILY_BUDGET: '1' }); // the suite has spent units today already
+  try {
+    const n = calls.length;
+    const data = assertOk(await api('GET', `/search?q=${encodeURIComponent(`le ${RUN}`)}&limit=3`));
+    assert.equal(data.youtube, 'skipped');
+    assert.match(data.reason, /budget/);
+    assert.ok(data.results.some((r) => r.source === 'catalog'));
+    assert.equal((await api('GET', `/youtube/search?q=budget${RUN}`)).status, 503);
+    const host = await newGuest('host');
+    const { code } = await newRoom(host);
+    const res = await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: randomVideoId() } });
+    assertFail(res, 503);
+    assert.match(res.json.message, /budget/);
+    assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: SONG } }), 201);
+    assert.equal(calls.length, n, 'no upstream call past the budget');
+  } finally {
+    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
+  }
 });

@@ -1,9 +1,10 @@
-/* test_youtube.c: reading YouTube's ISO 8601 durations */
+/* test_youtube.c: reading YouTube's ISO 8601 durations; the Pacific-time quota day */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <time.h>
 
 #include "youtube.h"
 
@@ -30,11 +31,36 @@ static void test_unreadable_durations(void **state)
 		assert_int_equal(youtube_duration_seconds(bad[i]), -1);
 }
 
+static void pacific(time_t t, const char *want)
+{
+	char out[11];
+
+	youtube_pacific_date(t, out);
+	assert_string_equal(out, want);
+}
+
+/* YouTube's quota day: midnight in California, PST or PDT. */
+static void test_pacific_date(void **state)
+{
+	(void)state;
+	pacific(1764806400, "2025-12-03");  /* 2025-12-04 00:00 UTC = 16:00 PST the day before */
+	pacific(1764835199, "2025-12-03");  /* 07:59:59 UTC */
+	pacific(1764835200, "2025-12-04");  /* 08:00 UTC: midnight PST */
+	pacific(1751353200, "2025-07-01");  /* 2025-07-01 07:00 UTC: midnight PDT */
+	pacific(1751353199, "2025-06-30");
+	pacific(1741514399, "2025-03-09");  /* 2025-03-09 09:59:59 UTC = 01:59:59 PST */
+	pacific(1741590000, "2025-03-10");  /* 2025-03-10 07:00 UTC: midnight PDT */
+	pacific(1762066800, "2025-11-02");  /* 2025-11-02 07:00 UTC: midnight PDT */
+	pacific(1762156800, "2025-11-03");  /* 2025-11-03 08:00 UTC: midnight PST again */
+	pacific(1762156799, "2025-11-02");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_unreadable_durations),
+		cmocka_unit_test(test_pacific_date),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
