@@ -1,4 +1,4 @@
-/* test_youtube.c: reading YouTube's ISO 8601 durations; the Pacific-time quota day */
+/* test_youtube.c: reading YouTube's ISO 8601 durations; the Pacific-time quota day; search texts as cache keys */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -31,6 +31,29 @@ static void test_unreadable_durations(void **state)
 		assert_int_equal(youtube_duration_seconds(bad[i]), -1);
 }
 
+static void normal(const char *q, const char *want)
+{
+	char out[64];
+
+	assert_string_equal(youtube_normalize_query(q, out, sizeof out), want);
+}
+
+/* Near-repeats share one cache entry: case, spacing and punctuation do not count. */
+static void test_normalize_query(void **state)
+{
+	char small[8];
+
+	(void)state;
+	normal("Never Gonna Give You Up", "never gonna give you up");
+	normal("  never   gonna,give-you_up!! ", "never gonna give you up");
+	normal("NEVER\tGONNA", "never gonna");
+	normal("AC/DC", "ac dc");
+	normal("Beyonc\xc3\xa9 \xc3\x89T\xc3\x89", "beyonc\xc3\xa9 \xc3\x89t\xc3\x89"); /* UTF-8 kept as is */
+	normal("?!...", "");
+	normal("", "");
+	assert_string_equal(youtube_normalize_query("abcdefghij", small, sizeof small), "abcdef");
+}
+
 static void pacific(time_t t, const char *want)
 {
 	char out[11];
@@ -61,6 +84,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_unreadable_durations),
 		cmocka_unit_test(test_pacific_date),
+		cmocka_unit_test(test_normalize_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
