@@ -359,3 +359,36 @@ int cache_spend(const char *key, long long units, long long limit, int ttl)
 	freeReplyObject(r);
 	return rc;
 }
+
+int cache_lock(const char *key, int ttl)
+{
+	char full[KEY_MAX + 8], t[16];
+	redisReply *r;
+	int rc = -1;
+
+	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
+		return -1;
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
+	snprintf(t, sizeof t, "%d", ttl);
+	r = command("SET %s 1 NX EX %s", full, t);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STATUS)
+		rc = 1;
+	else if (r->type == REDIS_REPLY_NIL)
+		rc = 0;
+	freeReplyObject(r);
+	return rc;
+}
+
+void cache_unlock(const char *key)
+{
+	char full[KEY_MAX + 8];
+	redisReply *r;
+
+	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
+		return;
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
+	if ((r = command("DEL %s", full)) != NULL)
+		freeReplyObject(r);
+}

@@ -84,4 +84,12 @@ int cache_count(const char *key, long window, long long *count, long long *ttl);
  */
 int cache_spend(const char *key, long long units, long long limit, int ttl);
 
+/*
+ * A lock shared by every worker and node (SET NX), gone after ttl seconds
+ * whatever happens to its holder: 1 when taken, 0 when someone holds it, -1
+ * when Redis cannot be reached. cache_unlock gives it back.
+ */
+int cache_lock(const char *key, int ttl);
+void cache_unlock(const char *key);
+
 #endif

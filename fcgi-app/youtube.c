@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "log.h"
 #include "metrics.h"
+#include "youtube_auth.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@ static const struct http_client_options youtube_http = {
 
 int youtube_configured(void)
 {
-	return config.youtube_api_key != NULL && config.youtube_api_key[0] != '\0';
+	return youtube_auth_oauth() || (config.youtube_api_key != NULL && config.youtube_api_key[0] != '\0');
 }
 
 /*
@@ -129,17 +130,49 @@ static int quota_spend(long long units)
 	return rc != 0;
 }
 
+/* One GET, with "Authorization: Bearer token" when token is not NULL: the status, or -1. */
+static long perform_as(struct http_client *hc, const char *url, const char *token)
+{
+	struct curl_slist *headers = NULL;
+	char *line = NULL;
+	long status;
+
+	curl_easy_setopt(hc->curl, CURLOPT_URL, url);
+	if (token != NULL && (line = malloc(strlen(token) + 32)) != NULL) {
+		sprintf(line, "Authorization: Bearer %s", token);
+		headers = curl_slist_append(NULL, line);
+	}
+	curl_easy_setopt(hc->curl, CURLOPT_HTTPHEADER, headers);
+	status = http_client_perform(hc);
+	curl_easy_setopt(hc->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	free(line);
+	return status;
+}
+
 /*
- * GET url and parse the JSON answer; NULL (logged) on any failure. Caller
- * owns the result. The log names the call, never the URL: it holds the key.
+ * GET url (with OAuth, as the shared access token, refreshed once if YouTube
+ * refuses it: 401) and parse the JSON answer; NULL (logged) on any failure.
+ * Caller owns the result. The log names the call, never the URL: it may hold
+ * the key.
  */
 static struct json_object *upstream_get(struct http_client *hc, const char *call, const char *url)
 {
 	struct json_object *out = NULL;
+	char *token = NULL, *fresh;
 	long status;
 
-	curl_easy_setopt(hc->curl, CURLOPT_URL, url);
-	status = http_client_perform(hc);
+	if (youtube_auth_oauth() && (token = youtube_access_token(NULL)) == NULL) {
+		log_failure("youtube %s: no OAuth access token", call);
+		return NULL;
+	}
+	status = perform_as(hc, url, token);
+	if (status == 401 && token != NULL && (fresh = youtube_access_token(token)) != NULL) {
+		free(token);
+		token = fresh;
+		status = perform_as(hc, url, token);
+	}
+	free(token);
 	if (status < 0)
 		log_failure("youtube %s: %s", call, hc->why);
 	else if (status != 200)
@@ -201,10 +234,22 @@ long youtube_duration_seconds(const char *iso)
 	return digits || parts == 0 || total > 100000000 ? -1 : total;
 }
 
-/* The escaped key for a URL (curl_free it), or NULL. */
-static char *key_escaped(struct http_client *hc)
+/*
+ * What a URL carries to say who calls (caller frees): "&key=..." with a key,
+ * "" with OAuth (a header says it); NULL when out of memory.
+ */
+static char *auth_param(struct http_client *hc)
 {
-	return curl_easy_escape(hc->curl, config.youtube_api_key, 0);
+	char *esc, *param;
+
+	if (youtube_auth_oauth())
+		return strdup("");
+	if ((esc = curl_easy_escape(hc->curl, config.youtube_api_key, 0)) == NULL)
+		return NULL;
+	if ((param = malloc(strlen(esc) + 6)) != NULL)
+		sprintf(param, "&key=%s", esc);
+	curl_free(esc);
+	return param;
 }
 
 /* The valid video ids among the search's items, comma-separated in ids (room for ITEMS_MAX). */
@@ -274,7 +319,7 @@ static struct json_object *result_json(struct json_object *item, struct json_obj
 }
 
 /* The results of a search.list answer, durations from videos.list on the same connection. */
-static struct json_object *search_results(struct http_client *hc, struct json_object *items, const char *key_esc)
+static struct json_object *search_results(struct http_client *hc, struct json_object *items, const char *auth)
 {
 	struct json_object *results = json_object_new_array(), *details = NULL, *r;
 	char url[2048], ids[ITEMS_MAX * 12 + 1];
@@ -283,8 +328,8 @@ static struct json_object *search_results(struct http_client *hc, struct json_ob
 	video_ids(items, ids);
 	if (ids[0] == '\0')
 		return results;
-	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails&id=%s&key=%s",
-		     config.youtube_api_url, ids, key_esc);
+	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails&id=%s%s",
+		     config.youtube_api_url, ids, auth);
 	/* Without durations (YouTube failed, or the budget ran out) the results still stand. */
 	if (n > 0 && (size_t)n < sizeof url && quota_spend(VIDEOS_UNITS)) {
 		metrics_count(METRIC_YOUTUBE_VIDEOS);
@@ -300,7 +345,7 @@ static struct json_object *search_results(struct http_client *hc, struct json_ob
 enum youtube_status youtube_search(const char *q, struct json_object **results)
 {
 	struct http_client hc;
-	char *q_esc = NULL, *key_esc = NULL;
+	char *q_esc = NULL, *auth = NULL;
 	struct json_object *found = NULL, *items;
 	enum youtube_status status = YOUTUBE_UNAVAILABLE;
 	char url[2048];
@@ -310,12 +355,12 @@ enum youtube_status youtube_search(const char *q, struct json_object **results)
 	if (http_client_open(&hc, &youtube_http) != 0)
 		goto out;
 	q_esc = curl_easy_escape(hc.curl, q, 0);
-	key_esc = key_escaped(&hc);
-	if (q_esc == NULL || key_esc == NULL)
+	auth = auth_param(&hc);
+	if (q_esc == NULL || auth == NULL)
 		goto out;
 	n = snprintf(url, sizeof url,
-		     "%s/search?part=snippet&type=video&videoEmbeddable=true&maxResults=" SEARCH_RESULTS "&q=%s&key=%s",
-		     config.youtube_api_url, q_esc, key_esc);
+		     "%s/search?part=snippet&type=video&videoEmbeddable=true&maxResults=" SEARCH_RESULTS "&q=%s%s",
+		     config.youtube_api_url, q_esc, auth);
 	if (n < 0 || (size_t)n >= sizeof url)
 		goto out;
 	if (!quota_spend(SEARCH_UNITS)) {
@@ -326,7 +371,7 @@ enum youtube_status youtube_search(const char *q, struct json_object **results)
 	found = upstream_get(&hc, "search.list", url);
 	items = value_at(found, "items", NULL);
 	if (json_object_is_type(items, json_type_array)) {
-		*results = search_results(&hc, items, key_esc);
+		*results = search_results(&hc, items, auth);
 		status = YOUTUBE_OK;
 	} else if (found != NULL) {
 		log_failure("youtube search.list: the answer has no items");
@@ -334,7 +379,7 @@ enum youtube_status youtube_search(const char *q, struct json_object **results)
 out:
 	json_object_put(found);
 	curl_free(q_esc);
-	curl_free(key_esc);
+	free(auth);
 	http_client_close(&hc);
 	return status;
 }
@@ -396,16 +441,16 @@ static struct json_object *video_entry(struct json_object *item)
 static struct json_object *video_fetch(const char *id, int *over_budget)
 {
 	struct http_client hc;
-	char *key_esc = NULL, url[1024];
+	char *auth = NULL, url[1024];
 	struct json_object *answer = NULL, *item, *entry = NULL;
 	int n;
 
 	if (http_client_open(&hc, &youtube_http) != 0)
 		goto out;
-	if ((key_esc = key_escaped(&hc)) == NULL)
+	if ((auth = auth_param(&hc)) == NULL)
 		goto out;
-	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails,status&id=%s&key=%s",
-		     config.youtube_api_url, id, key_esc);
+	n = snprintf(url, sizeof url, "%s/videos?part=snippet,contentDetails,status&id=%s%s",
+		     config.youtube_api_url, id, auth);
 	if (n < 0 || (size_t)n >= sizeof url || (*over_budget = !quota_spend(VIDEOS_UNITS)))
 		goto out;
 	metrics_count(METRIC_YOUTUBE_VIDEOS);
@@ -423,7 +468,7 @@ static struct json_object *video_fetch(const char *id, int *over_budget)
 	}
 out:
 	json_object_put(answer);
-	curl_free(key_esc);
+	free(auth);
 	http_client_close(&hc);
 	return entry;
 }

@@ -41,6 +41,28 @@ const calls = [];
 let failNext = false;
 // How the stand-in fails every call while set: 'quota' (403 quotaExceeded), 'slow' (3 s), 'malformed', '503'.
 let failMode = null;
+// OAuth 2.0 at the stand-in: the one access token it accepts, and the refreshes it was asked for.
+const CLIENT_SECRET = 'client-secret-xyz', REFRESH_TOKEN = 'refresh-token-xyz';
+let accessToken = null;
+let refreshes = 0;
+let issued = 0; // never reset: each access token differs from every earlier one
+
+/** Google's token endpoint for a refresh_token grant: a new access token each time. */
+function tokenEndpoint(req, reply) {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => {
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'refresh_token' || form.get('client_id') !== 'client-id' ||
+        form.get('client_secret') !== CLIENT_SECRET || form.get('refresh_token') !== REFRESH_TOKEN) {
+      return reply(400, { error: 'invalid_grant', error_description: 'Bad Request' });
+    }
+    refreshes += 1;
+    issued += 1;
+    accessToken = `ya29.token-${RUN}-${issued}`;
+    reply(200, { access_token: accessToken, expires_in: 3599, scope: 'https://www.googleapis.com/auth/youtube.readonly', token_type: 'Bearer' });
+  });
+}
 
 function restartWorkers(env) {
   service('stop', 'workers');
@@ -61,7 +83,13 @@ before(async () => {
     if (failMode === 'slow') return setTimeout(() => reply(200, { items: [] }), 3000);
     if (failMode === 'malformed') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end('{"items": [{"id": '); }
     if (failMode === '503') return reply(503, { error: { code: 503, message: 'backend error' } });
-    if (url.searchParams.get('key') !== KEY) return reply(403, { error: { message: 'bad key' } });
+    if (url.pathname === '/token') return tokenEndpoint(req, reply);
+    const bearer = req.headers.authorization;
+    if (bearer !== undefined) {
+      if (url.searchParams.has('key') || bearer !== `Bearer ${accessToken}`) {
+        return reply(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+      }
+    } else if (url.searchParams.get('key') !== KEY) return reply(403, { error: { message: 'bad key' } });
     if (url.pathname === '/v3/search') {
       const q = url.searchParams.get('q').toLowerCase();
       const items = Object.entries(VIDEOS)
@@ -251,6 +279,34 @@ test('past YOUTUBE_DAILY_BUDGET no call is made: search says "skipped", a new vi
     assert.match(res.json.message, /budget/);
     assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: SONG } }), 201);
     assert.equal(calls.length, n, 'no upstream call past the budget');
+  } finally {
+    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
+  }
+});
+
+test('OAuth 2.0 instead of a key: one refresh for 20 concurrent searches with an expired token; no secret anywhere', async () => {
+  const log = `${DATA}/log/queued.log`;
+  const before = readFileSync(log, 'utf8').length;
+  restartWorkers({ YOUTUBE_API_KEY: '', YOUTUBE_API_URL: baseUrl, YOUTUBE_CLIENT_ID: 'client-id',
+    YOUTUBE_CLIENT_SECRET: CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN: REFRESH_TOKEN, YOUTUBE_TOKEN_URL: baseUrl.replace(/\/v3$/, '/token') });
+  try {
+    const { token } = await newGuest('searcher');
+    // Whatever token Redis kept from an earlier run is refused here: the first search refreshes it.
+    assert.equal(assertOk(await api('GET', `/search?q=${encodeURIComponent(`oauth first ${RUN}`)}`, { token })).youtube, 'ok');
+    assert.ok(refreshes >= 1);
+    const n = calls.length;
+    accessToken = 'expired'; // the cached token now answers 401
+    refreshes = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      api('GET', `/search?q=${encodeURIComponent(`oauth ${i} ${RUN}`)}`, { token })));
+    for (const res of answers) {
+      assert.equal(assertOk(res).youtube, 'ok');
+      assert.doesNotMatch(res.text, /ya29|client-secret|refresh-token/);
+    }
+    assert.equal(refreshes, 1, 'concurrent refreshes collapse to one');
+    assert.ok(calls.slice(n).every((u) => u.pathname === '/token' || !u.searchParams.has('key')), 'no key in the URL with OAuth');
+    const written = readFileSync(log, 'utf8').slice(before);
+    assert.doesNotMatch(written, /ya29|client-secret-xyz|refresh-token-xyz/);
   } finally {
     restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
   }
