@@ -67,14 +67,33 @@ static enum youtube_status youtube_results(struct request *req, const char *norm
 	return status;
 }
 
-/* Append up to limit of YouTube's results, marked as such, to results. */
+/* Is video id already among the catalog's results (a song made from it)? */
+static int in_catalog(struct json_object *results, size_t catalog, const char *id)
+{
+	for (size_t j = 0; j < catalog; j++) {
+		const char *cid = json_object_get_string(json_object_object_get(json_object_array_get_idx(results, j), "youtubeId"));
+
+		if (cid != NULL && id != NULL && strcmp(cid, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Append up to limit of YouTube's results, marked as such, to results; a video the catalog showed is left out. */
 static void add_youtube(struct json_object *results, struct json_object *found, long limit)
 {
-	for (size_t i = 0; i < json_object_array_length(found) && (long)i < limit; i++) {
-		struct json_object *r = json_object_get(json_object_array_get_idx(found, i));
+	size_t catalog = json_object_array_length(results);
+	long added = 0;
 
+	for (size_t i = 0; i < json_object_array_length(found) && added < limit; i++) {
+		struct json_object *r = json_object_array_get_idx(found, i);
+
+		if (in_catalog(results, catalog, json_object_get_string(json_object_object_get(r, "youtubeId"))))
+			continue;
+		json_object_get(r);
 		json_object_object_add(r, "source", json_object_new_string("youtube"));
 		json_object_array_add(results, r);
+		added++;
 	}
 }
 

@@ -221,6 +221,12 @@ test('GET /search: catalog matches and YouTube results, each with its source; ne
   let data = assertOk(await search(`?q=e+${RUN}`));
   const catalog = data.results.find((r) => r.source === 'catalog' && r.youtubeId === SONG);
   assert.ok(catalog?.songId, 'the catalog song made from the video is found, with its songId');
+  // A video the catalog has (a room added it) is listed once, as the catalog's.
+  const host = await newGuest('host');
+  const { code } = await newRoom(host);
+  assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: '9bZkp7q19f0' } }), 201);
+  data = assertOk(await search('?q=Gangnam+Style'));
+  assert.deepEqual(data.results.filter((r) => r.youtubeId === '9bZkp7q19f0').map((r) => r.source), ['catalog']);
   const q = `everything ${RUN}`;
   const n = calls.length;
   data = assertOk(await search(`?q=${encodeURIComponent(q)}&limit=2`));
