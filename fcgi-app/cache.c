@@ -326,3 +326,69 @@ int cache_count(const char *key, long window, long long *count, long long *ttl)
 	freeReplyObject(r);
 	return rc;
 }
+
+/*
+ * KEYS[1] = spent; ARGV[1] = units, ARGV[2] = limit, ARGV[3] = ttl. Checked
+ * and added in one script, so workers on every node racing for the last
+ * units never spend more than the limit between them.
+ */
+static const char spend_script[] =
+	"local n = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])\n"
+	"if n > tonumber(ARGV[2]) then return -1 end\n"
+	"redis.call('INCRBY', KEYS[1], ARGV[1])\n"
+	"if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end\n"
+	"return n\n";
+
+int cache_spend(const char *key, long long units, long long limit, int ttl)
+{
+	char full[KEY_MAX + 8 + 64], u[24], l[24], t[24];
+	redisReply *r;
+	int rc = -1;
+
+	if (ensure_connection() != 0)
+		return -1;
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
+	snprintf(u, sizeof u, "%lld", units);
+	snprintf(l, sizeof l, "%lld", limit);
+	snprintf(t, sizeof t, "%d", ttl);
+	r = command("EVAL %s 1 %s %s %s %s", spend_script, full, u, l, t);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		rc = r->integer < 0 ? 0 : 1;
+	freeReplyObject(r);
+	return rc;
+}
+
+int cache_lock(const char *key, int ttl)
+{
+	char full[KEY_MAX + 8], t[16];
+	redisReply *r;
+	int rc = -1;
+
+	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
+		return -1;
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
+	snprintf(t, sizeof t, "%d", ttl);
+	r = command("SET %s 1 NX EX %s", full, t);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STATUS)
+		rc = 1;
+	else if (r->type == REDIS_REPLY_NIL)
+		rc = 0;
+	freeReplyObject(r);
+	return rc;
+}
+
+void cache_unlock(const char *key)
+{
+	char full[KEY_MAX + 8];
+	redisReply *r;
+
+	if (strlen(key) >= KEY_MAX || ensure_connection() != 0)
+		return;
+	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
+	if ((r = command("DEL %s", full)) != NULL)
+		freeReplyObject(r);
+}

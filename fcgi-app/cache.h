@@ -77,4 +77,19 @@ enum cache_result cache_version(const char *key, long long *version);
  */
 int cache_count(const char *key, long window, long long *count, long long *ttl);
 
+/*
+ * Add units to the counter key unless that takes it past limit (a counter
+ * made here lives ttl seconds). 1 when added, 0 when the limit refused them,
+ * -1 when Redis cannot be reached.
+ */
+int cache_spend(const char *key, long long units, long long limit, int ttl);
+
+/*
+ * A lock shared by every worker and node (SET NX), gone after ttl seconds
+ * whatever happens to its holder: 1 when taken, 0 when someone holds it, -1
+ * when Redis cannot be reached. cache_unlock gives it back.
+ */
+int cache_lock(const char *key, int ttl);
+void cache_unlock(const char *key);
+
 #endif

@@ -101,6 +101,11 @@ void config_from_env(void)
 	config.public_base_url = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
 	config.youtube_api_key = env_str("YOUTUBE_API_KEY", NULL);
 	config.youtube_api_url = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3");
+	config.youtube_client_id = env_str("YOUTUBE_CLIENT_ID", NULL);
+	config.youtube_client_secret = env_str("YOUTUBE_CLIENT_SECRET", NULL);
+	config.youtube_refresh_token = env_str("YOUTUBE_REFRESH_TOKEN", NULL);
+	config.youtube_token_url = env_str("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token");
+	config.youtube_daily_budget = env_long("YOUTUBE_DAILY_BUDGET", 10000);
 	config.metrics_allow = env_str("METRICS_ALLOW", "127.0.0.1,::1");
 	config.uploads_dir = env_str("UPLOADS_DIR", "/tmp/queued-uploads");
 	config.snapshot_dir = env_str("SNAPSHOT_DIR", NULL);

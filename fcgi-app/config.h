@@ -38,6 +38,11 @@ struct config {
 	long subscribe_ticket_age;    /* SUBSCRIBE_TICKET_AGE: seconds a subscription URL can be opened */
 	const char *youtube_api_key;  /* YOUTUBE_API_KEY: search YouTube when set */
 	const char *youtube_api_url;  /* YOUTUBE_API_URL: the Data API v3 base */
+	const char *youtube_client_id;     /* YOUTUBE_CLIENT_ID: OAuth 2.0, instead of a key, with the two below */
+	const char *youtube_client_secret; /* YOUTUBE_CLIENT_SECRET */
+	const char *youtube_refresh_token; /* YOUTUBE_REFRESH_TOKEN: exchanged for access tokens */
+	const char *youtube_token_url;     /* YOUTUBE_TOKEN_URL: the OAuth 2.0 token endpoint */
+	long youtube_daily_budget;    /* YOUTUBE_DAILY_BUDGET: quota units a Pacific-time day, all nodes (default 10000) */
 	const char *metrics_allow;    /* METRICS_ALLOW: addresses and CIDR prefixes that may read /metrics, comma-separated */
 	/* queued-exportd */
 	const char *smtp_host;        /* SMTP_HOST */

@@ -9,6 +9,7 @@
 #include "room_json.h"
 #include "room_listeners.h"
 #include "room_request.h"
+#include "youtube.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ const struct status_word queue_add_statuses[] = {
 	{ "banned", 403, "you are banned from this room" },
 	{ "no_song", 404, "song not found" },
 	{ "too_long", 403, "the song is longer than this room's maximum song duration" },
+	{ "no_duration", 403, "the song's length is unknown (a live broadcast?) and this room has a maximum song duration" },
 	{ "member_cap", 403, "you already have as many songs waiting as this room allows per member" },
 	{ "queue_full", 403, "the queue is full: this room's maximum queue length is reached" },
 	STATUS_END,
@@ -172,37 +174,81 @@ DB_STMT(youtube_song_upsert, 5,
 	" ON CONFLICT (youtube_id) DO UPDATE SET youtube_id = EXCLUDED.youtube_id"
 	" RETURNING id");
 
-/* The catalog id of the body's song: {"songId"} or {"youtubeId", "title", "performer"?, "duration"?}. */
+/* Why videos.list keeps a video out of the catalog, said to the client. */
+static void reply_video_refused(struct request *req, enum youtube_video_result result)
+{
+	switch (result) {
+	case YOUTUBE_VIDEO_MISSING:
+		reply_error(req, 400, "YouTube has no public video with this youtubeId (unknown, removed or unlisted for us)");
+		break;
+	case YOUTUBE_VIDEO_PRIVATE:
+		reply_error(req, 400, "this YouTube video is private");
+		break;
+	case YOUTUBE_VIDEO_NOT_EMBEDDABLE:
+		reply_error(req, 400, "this YouTube video's owner does not allow it to play outside YouTube");
+		break;
+	case YOUTUBE_VIDEO_OVER_BUDGET:
+		reply_error(req, 503, "this server's daily YouTube quota budget is spent: videos new to it can be added tomorrow (Pacific time)");
+		break;
+	default:
+		reply_error(req, 502, "YouTube is not answering; try again, or add a song from the catalog");
+		break;
+	}
+}
+
+/*
+ * The catalog id of a YouTube video, made from what the server read from
+ * YouTube itself: a client's title or duration would let anyone write into
+ * the catalog and bypass a room's maximum song duration. NULL after a reply.
+ */
+static const char *youtube_song_or_reply(struct request *req, const char *video)
+{
+	struct json_object *meta = NULL, *duration = NULL;
+	enum youtube_video_result result;
+	const char *song_id = NULL;
+	char id[40];
+	PGresult *res;
+
+	if (!youtube_configured()) {
+		reply_error(req, 404, "YouTube is not configured on this server: add songs from the catalog");
+		goto out;
+	}
+	if ((result = youtube_video(video, &meta)) != YOUTUBE_VIDEO_OK) {
+		reply_video_refused(req, result);
+		goto out;
+	}
+	json_object_object_get_ex(meta, "duration", &duration);
+	ids_random("song", id, sizeof id);
+	/* An unknown length (a live broadcast) is NULL: queue_add() refuses it where a maximum is set. */
+	const char *params[] = { id, json_object_get_string(json_object_object_get(meta, "title")),
+				 json_object_get_string(json_object_object_get(meta, "performer")),
+				 duration ? json_object_get_string(duration) : NULL, video };
+	if ((res = query_or_reply(req, &youtube_song_upsert, params)) == NULL)
+		goto out;
+	song_id = req_strdup(req, db_text(res, 0, "id"));
+	PQclear(res);
+out:
+	json_object_put(meta);
+	return song_id;
+}
+
+/* The catalog id of the body's song: {"songId"} or {"youtubeId"} (any title or duration with it is ignored). */
 static const char *song_of_body_or_reply(struct request *req)
 {
-	const char *song_id, *video, *title, *performer;
-	int64_t duration;
-	int has_duration;
-	char id[40], duration_text[16];
-	PGresult *res;
+	const char *song_id, *video;
 
 	if (!json_object_object_get_ex(req->json, "youtubeId", NULL)) {
 		if (field_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
 			return NULL;
 		return song_id;
 	}
-	if (field_string_or_reply(req, req->json, "youtubeId", 1, 11, &video) != 0 ||
-	    field_string_or_reply(req, req->json, "title", 1, 200, &title) != 0 ||
-	    field_opt_string_or_reply(req, req->json, "performer", 1, 200, &performer) != 0 ||
-	    field_opt_int_or_reply(req, req->json, "duration", 0, 86400, &duration, &has_duration) != 0)
+	if (field_string_or_reply(req, req->json, "youtubeId", 1, 11, &video) != 0)
 		return NULL;
 	if (!ids_youtube_valid(video)) {
 		reply_error(req, 400, "youtubeId must be an 11-character YouTube video id");
 		return NULL;
 	}
-	snprintf(duration_text, sizeof duration_text, "%lld", (long long)duration);
-	ids_random("song", id, sizeof id);
-	const char *params[] = { id, title, performer ? performer : "YouTube", has_duration ? duration_text : NULL, video };
-	if ((res = query_or_reply(req, &youtube_song_upsert, params)) == NULL)
-		return NULL;
-	song_id = req_strdup(req, db_text(res, 0, "id"));
-	PQclear(res);
-	return song_id;
+	return youtube_song_or_reply(req, video);
 }
 
 /*
@@ -230,7 +276,7 @@ static void publish_add(struct request *req, const char *code, const PGresult *r
 }
 
 /*
- * POST /rooms/{code}/queue {"songId"} or {"youtubeId", "title", ...}
+ * POST /rooms/{code}/queue {"songId"} or {"youtubeId"}
  * -> 201 {entry, revision, result}, or 200 when it became a vote or changed nothing
  */
 void queue_add(struct request *req)

@@ -59,6 +59,9 @@ void albums_cover_upload(struct request *req);
 void users_create(struct request *req);
 void users_me(struct request *req);
 
+/* h_search.c */
+void search_get(struct request *req);
+
 /* h_youtube.c */
 void youtube_search_get(struct request *req);
 

@@ -12,8 +12,8 @@ enum metric_counter {
 	METRIC_CACHE_MISSES,       /* cache.c: cache_get found none, or Redis was down */
 	METRIC_DB_RECONNECTS,      /* db.c: a worker connected to PostgreSQL again */
 	METRIC_REDIS_RECONNECTS,   /* cache.c: a worker connected to Redis again */
-	METRIC_YOUTUBE_SEARCHES,   /* h_youtube.c: search.list calls made to the YouTube Data API */
-	METRIC_YOUTUBE_VIDEOS,     /* h_youtube.c: videos.list calls */
+	METRIC_YOUTUBE_SEARCHES,   /* youtube.c: search.list calls made to the YouTube Data API */
+	METRIC_YOUTUBE_VIDEOS,     /* youtube.c: videos.list calls (search durations, a video added by id) */
 	METRIC_COUNTERS
 };
 

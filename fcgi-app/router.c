@@ -32,6 +32,7 @@ const struct route routes[] = {
 	{ "POST", "/songs", songs_create, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/songs", songs_search, 0, 0, RATE_NONE },
 	{ "GET", "/youtube/search", youtube_search_get, 0, 0, RATE_SEARCH },
+	{ "GET", "/search", search_get, 0, 0, RATE_SEARCH },
 	{ "GET", "/songs/:id", songs_get, 0, 0, RATE_NONE },
 	{ "PUT", "/songs/:id", songs_update, ROUTE_CATALOG | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/songs/:id", songs_delete, ROUTE_CATALOG, 0, RATE_NONE },

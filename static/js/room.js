@@ -338,25 +338,27 @@ class RoomScreen {
 
   // ---------------------------------------------------------------- search and add
 
+  // One search (GET /search): catalog songs and YouTube videos, each marked
+  // with where it comes from; the server says when YouTube was left out.
   async search(q) {
     const results = this.els.results;
     q = q.trim();
     if (!q) { results.replaceChildren(); return; }
-    const enc = encodeURIComponent(q);
-    const [byTitle, byPerformer, yt] = await Promise.all([
-      api('GET', `/songs?title=${enc}`).catch(() => ({ songs: [] })),
-      api('GET', `/songs?performer=${enc}`).catch(() => ({ songs: [] })),
-      api('GET', `/youtube/search?q=${enc}`).catch(() => ({ results: [] })),
-    ]);
-    const seen = new Set();
-    const songs = [...byTitle.songs, ...byPerformer.songs].filter((s) => !seen.has(s.id) && seen.add(s.id)).slice(0, 15);
+    const found = await api('GET', `/search?q=${encodeURIComponent(q)}&limit=15`, { auth: 'member' })
+      .catch(() => ({ results: [], youtube: 'unavailable', reason: 'the search failed' }));
     const item = (label, sub, body) => h('li', {},
       h('div', {}, h('strong', {}, label), h('span', { class: 'muted small' }, ` · ${sub}`)),
       h('button', { type: 'button', 'aria-label': `Add ${label}`, onclick: (ev) => this.add(ev.currentTarget, body, label) }, 'Add'));
-    results.replaceChildren(
-      ...songs.map((s) => item(s.title, s.performer, { songId: s.id })),
-      ...yt.results.map((r) => item(r.title, `YouTube · ${r.performer}`, { youtubeId: r.youtubeId, title: r.title, performer: r.performer, duration: r.duration ?? undefined })));
+    // A YouTube result is added by its id alone: the server reads its title and length itself.
+    results.replaceChildren(...found.results.map((r) => (r.source === 'youtube'
+      ? item(r.title, `YouTube · ${r.performer}`, { youtubeId: r.youtubeId })
+      : item(r.title, `Catalog · ${r.performer}`, { songId: r.songId }))));
     if (!results.children.length) results.append(h('li', { class: 'muted' }, 'No songs found.'));
+    const note = {
+      skipped: 'YouTube was not searched: this server has used its YouTube allowance for today. These are catalog songs.',
+      unavailable: 'YouTube is not answering right now: these are catalog songs only.',
+    }[found.youtube];
+    if (note) results.append(h('li', { class: 'muted small', role: 'status' }, note));
   }
 
   async add(button, body, label) {

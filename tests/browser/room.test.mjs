@@ -212,6 +212,8 @@ test('a room with ten entries at phone and desktop size: screenshots, nothing ov
       // With search results open too: long titles must not push the page wider.
       await s.page.locator('#search').fill('Track');
       await s.page.getByRole('button', { name: /^Add Track 01/ }).first().waitFor();
+      // Each result says where it comes from (GET /search): this stack has no YouTube.
+      assert.match(await s.page.locator('ul.results li').first().textContent(), /Catalog · /);
       await assertCleanLayout(s.page);
       // Every control can be found by a screen reader and reached by keyboard.
       const unnamed = await s.page.evaluate(() => [...document.querySelectorAll('button, input, select, a[href]')]

@@ -52,6 +52,7 @@ const TABLE = [
   ['DELETE /songs/:id',                      [401, 401, 403, 200, 403, 401, 401, 401, 401, 200]],
   // No YOUTUBE_API_KEY on this stack: README says 404 for everyone.
   ['GET /youtube/search',                    [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]],
+  ['GET /search',                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
 
   ['GET /me/queue',                          [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
   ['PUT /me/queue',                          [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
@@ -223,6 +224,7 @@ const CALLS = {
   'PUT /songs/:id': { world: 'catalog', build: (w) => ({ path: `/songs/${w.songId}`, body: songBody() }) },
   'DELETE /songs/:id': { world: 'catalog', build: (w) => ({ path: `/songs/${w.songId}` }) },
   'GET /youtube/search': { world: 'none', build: () => ({ path: '/youtube/search?q=authz' }) },
+  'GET /search': { world: 'catalog', build: () => ({ path: '/search?q=Authz' }) },
 
   'GET /me/queue': me('GET', '/me/queue'),
   'PUT /me/queue': {

@@ -129,12 +129,16 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('PUT /songs/:id', 'PUT', `/songs/${songId}`, { token: admin, body: { title: 'x' } });
 
   await call('GET /youtube/search', 'GET', '/youtube/search?q=never');
+  await call('GET /search', 'GET', '/search?q=open&limit=5');
+  await call('GET /search', 'GET', '/search?q=open&limit=0');
   if (youtube) {
     const server = await youtubeStandIn();
     try {
-      restartWorkers({ YOUTUBE_API_KEY: 'openapi-key', YOUTUBE_API_URL: `http://127.0.0.1:${server.address().port}/v3` });
+      // A day of test runs on one stack spends more than the default budget.
+      restartWorkers({ YOUTUBE_API_KEY: 'openapi-key', YOUTUBE_API_URL: `http://127.0.0.1:${server.address().port}/v3`, YOUTUBE_DAILY_BUDGET: '1000000000' });
       await call('GET /youtube/search', 'GET', '/youtube/search?q=never');
       await call('GET /youtube/search', 'GET', '/youtube/search');
+      await call('GET /search', 'GET', `/search?q=never+${Date.now()}`);
     } finally {
       restartWorkers({ YOUTUBE_API_KEY: '', YOUTUBE_API_URL: '' });
       server.close();

@@ -374,8 +374,10 @@ test('per-member cap, maximum queue length and maximum song duration refuse adds
   assertFail(r, 403);
   assert.match(r.json.message, /maximum song duration/);
   assertOk(await post(`/rooms/${code}/queue`, host, { songId: h2 }), 201);
-  // A song of unknown length is let in: nobody can say it is too long.
-  assertOk(await post(`/rooms/${code}/queue`, host, { songId: unknownLength }), 201);
+  // A song of unknown length is kept out: counting it as 0 s would bypass the maximum.
+  r = await post(`/rooms/${code}/queue`, host, { songId: unknownLength });
+  assertFail(r, 403);
+  assert.match(r.json.message, /length is unknown/);
   const s = (await roomOf(code)).settings;
   assert.deepEqual([s.memberCap, s.maxQueueLength, s.maxSongDuration], [null, null, 600]);
 });
