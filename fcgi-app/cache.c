@@ -298,6 +298,15 @@ enum cache_result cache_version(const char *key, long long *version)
 	return result;
 }
 
+/* key with the prefix, into out, once Redis can be reached; -1 when it cannot. */
+static int server_key(char *out, size_t cap, const char *key)
+{
+	if (ensure_connection() != 0)
+		return -1;
+	snprintf(out, cap, CACHE_KEY_PREFIX "%s", key);
+	return 0;
+}
+
 /* KEYS[1] = counter; ARGV[1] = window. The first hit starts the window. */
 static const char count_script[] =
 	"local n = redis.call('INCR', KEYS[1])\n"
@@ -310,12 +319,9 @@ int cache_count(const char *key, long window, long long *count, long long *ttl)
 	redisReply *r;
 	int rc = -1;
 
-	if (ensure_connection() != 0)
-		return -1;
-	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(win, sizeof win, "%ld", window);
-	r = command("EVAL %s 1 %s %s", count_script, full, win);
-	if (r == NULL)
+	if (server_key(full, sizeof full, key) != 0 ||
+	    (r = command("EVAL %s 1 %s %s", count_script, full, win)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
@@ -345,14 +351,11 @@ int cache_spend(const char *key, long long units, long long limit, int ttl)
 	redisReply *r;
 	int rc = -1;
 
-	if (ensure_connection() != 0)
-		return -1;
-	snprintf(full, sizeof full, CACHE_KEY_PREFIX "%s", key);
 	snprintf(u, sizeof u, "%lld", units);
 	snprintf(l, sizeof l, "%lld", limit);
 	snprintf(t, sizeof t, "%d", ttl);
-	r = command("EVAL %s 1 %s %s %s %s", spend_script, full, u, l, t);
-	if (r == NULL)
+	if (server_key(full, sizeof full, key) != 0 ||
+	    (r = command("EVAL %s 1 %s %s %s %s", spend_script, full, u, l, t)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
 		rc = r->integer < 0 ? 0 : 1;
