@@ -139,7 +139,7 @@ test('every error_page of the site names an error body of the right shape', () =
   const conf = fs.readFileSync(`${ROOT}/nginx/queued.conf.in`, 'utf8');
   const pages = [...conf.matchAll(/error_page\s+(\d{3})\s+\/_errors\/(?:events\/)?(\d{3})\.json;/g)];
   const codes = new Set(pages.map((m) => Number(m[1])));
-  for (const c of [400, 403, 404, 405, 408, 413, 414, 494, 500, 501, 502, 503, 504, 505]) assert.ok(codes.has(c), `error_page ${c}`);
+  for (const c of [400, 403, 404, 405, 408, 412, 413, 414, 494, 500, 501, 502, 503, 504, 505]) assert.ok(codes.has(c), `error_page ${c}`);
   for (const [, code, file] of pages) {
     assert.equal(code, file);
     const body = JSON.parse(fs.readFileSync(`${ROOT}/nginx/errors/${file}.json`, 'utf8'));
@@ -379,4 +379,17 @@ test("nginx's own 502 while the workers are down is JSON with Retry-After; its 4
   }
   const missing = await api('GET', '/favicon-nope.png');
   assert.equal(missing.headers.get('retry-after'), null);
+});
+
+test('If-Match on a read: the queue is answered as without it (by a worker, even when there is a snapshot file), and nginx\'s own 412 on a file is JSON', async () => {
+  const host = await newGuest('H');
+  const room = await newRoom(host);
+  const [song] = await songIds();
+  await addEntry(room.code, host, song);
+  assertOk(await api('GET', `/rooms/${room.code}/queue`)); // leaves the file
+  assert.equal((await api('GET', `/rooms/${room.code}/queue`)).headers.get('x-data-source'), 'snapshot');
+  const r = await api('GET', `/rooms/${room.code}/queue`, { headers: { 'if-match': '"no-such-version"' } });
+  assert.equal(assertOk(r).code, room.code);
+  assert.notEqual(r.headers.get('x-data-source'), 'snapshot');
+  assertFail(await api('GET', '/index.html', { headers: { 'if-match': '"no-such-version"' } }), 412);
 });
