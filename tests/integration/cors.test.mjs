@@ -7,9 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import WebSocket from 'ws';
-import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, until, service, BASE, DATA } from './lib.mjs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, until, service, streamAwareRequest, BASE, DATA } from './lib.mjs';
+
+const request = streamAwareRequest;
 import { newUser } from './catalog_lib.mjs';
 
 const LISTED = 'https://app.example';
@@ -28,32 +29,6 @@ function restartNginx(env) {
 before(() => restartNginx({ CORS_ORIGINS: `${LISTED},${OTHER_LISTED}` }));
 after(() => restartNginx({ CORS_ORIGINS: '' }));
 
-/** One request with node's http (Origin as given); a stream resolves at its headers. */
-function request(path, { method = 'GET', headers = {}, body, ms = 4000 } = {}) {
-  return new Promise((resolve, reject) => {
-    // agent: false: a kept-alive socket would not survive the restarts of nginx.
-    const req = http.request(BASE + path, { method, headers, agent: false }, (res) => {
-      if (/event-stream/.test(res.headers['content-type'] || '')) {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode, headers: res.headers, text: '' });
-        req.destroy();
-        return;
-      }
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        clearTimeout(timer);
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
-      });
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error(`${method} ${path}: no answer within ${ms} ms`)); }, ms);
-    req.on('error', (e) => { clearTimeout(timer); reject(e); });
-    req.end(body);
-  });
-}
 
 /** A listed origin's answer: Allow-Origin is that origin, the headers exposed, Vary: Origin. */
 function assertAllowed(res, origin, what) {

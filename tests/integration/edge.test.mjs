@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import http from 'node:http';
 import WebSocket from 'ws';
-import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, sse, ws, until, subscriberCount, service, JSON_TYPE, BASE, DATA, ROOT } from './lib.mjs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, songIds, vote, sse, ws, until, subscriberCount, service, streamAwareRequest, JSON_TYPE, BASE, DATA, ROOT } from './lib.mjs';
 import { newUser } from './catalog_lib.mjs';
 
 const site = new URL(BASE);
@@ -73,34 +72,7 @@ function assertRawFail(res, status, what) {
   assert.equal(res.headers['x-content-type-options'], 'nosniff', what);
 }
 
-/**
- * A GET (or other method) with the given headers; resolves at the answer's
- * headers, with the body if it is not a stream (a stream is cut off).
- */
-function request(path, { method = 'GET', headers = {}, ms = 4000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(BASE + path, { method, headers }, (res) => {
-      if (/event-stream/.test(res.headers['content-type'] || '')) {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode, headers: res.headers, text: '', json: undefined });
-        req.destroy();
-        return;
-      }
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        clearTimeout(timer);
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
-      });
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error(`${method} ${path}: no answer within ${ms} ms`)); }, ms);
-    req.on('error', (e) => { clearTimeout(timer); reject(e); });
-    req.end();
-  });
-}
+const request = streamAwareRequest;
 
 const crashes = () => (fs.readFileSync(`${DATA}/log/nginx-error.log`, 'utf8').match(/exited on signal/g) || []).length;
 

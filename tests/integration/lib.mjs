@@ -214,3 +214,33 @@ export function subscriberCount(code) {
     req.end();
   });
 }
+
+/**
+ * One request with node's http, headers as given (Origin included); resolves at
+ * the answer's headers for an event stream (cut off), with the body otherwise.
+ */
+export function streamAwareRequest(path, { method = 'GET', headers = {}, body, ms = 4000 } = {}) {
+  return new Promise((resolve, reject) => {
+    // agent: false: a kept-alive socket would not survive the restarts of nginx.
+    const req = http.request(BASE + path, { method, headers, agent: false }, (res) => {
+      if (/event-stream/.test(res.headers['content-type'] || '')) {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode, headers: res.headers, text: '' });
+        req.destroy();
+        return;
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        clearTimeout(timer);
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    const timer = setTimeout(() => { req.destroy(); reject(new Error(`${method} ${path}: no answer within ${ms} ms`)); }, ms);
+    req.on('error', (e) => { clearTimeout(timer); reject(e); });
+    req.end(body);
+  });
+}
