@@ -1,4 +1,4 @@
-/* catalog.h: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summaries */
+/* catalog.h: what the catalog handlers share: who may change an item (CATALOG_WRITES, CATALOG_ADMINS), the song summaries, songs named by a body (a catalog id or a YouTube video) */
 #ifndef QUEUED_CATALOG_H
 #define QUEUED_CATALOG_H
 
@@ -34,5 +34,15 @@ struct json_object *song_summary_json(const PGresult *res, int row);
 
 /* The array of every row's song summary, rows without a song left out (caller owns it). */
 struct json_object *song_summaries_json(const PGresult *res);
+
+/*
+ * The catalog id of the song a request body names: {"songId"} as it is, or
+ * {"youtubeId"}, a video that enters the catalog (once) with the metadata the
+ * server read from YouTube itself; any title or duration sent with it is
+ * ignored. Used by every place a song is added: a room queue, a playlist, the
+ * personal queue. NULL after a reply: 400 (bad id, unknown, private or
+ * non-embeddable video), 404 (YouTube not configured), 502 or 503.
+ */
+const char *catalog_song_of_body_or_reply(struct request *req);
 
 #endif

@@ -1,6 +1,7 @@
 /* h_me.c: a registered user's own queue, preferences and live channel (docs/personal-queue.md) */
 #include "auth.h"
 #include "cache.h"
+#include "catalog.h"
 #include "config.h"
 #include "db.h"
 #include "query.h"
@@ -496,11 +497,21 @@ static int apply_add(struct request *req, struct uq_state *st, const void *arg, 
 	return uq_add(req, st, a->ids, a->n, a->next, config.queue_max_tracks, why);
 }
 
-/* The body's songIds into a: a non-empty array of song ids, no more than a queue holds; -1 after replying 400. */
+/*
+ * The body's songs into a: a non-empty array of song ids, no more than a
+ * queue holds ({"songIds"}), or one YouTube video ({"youtubeId"}, entering
+ * the catalog as for a room); -1 after replying.
+ */
 static int song_ids_or_reply(struct request *req, struct add_args *a)
 {
 	struct json_object *arr;
 
+	if (json_object_object_get_ex(req->json, "youtubeId", NULL) &&
+	    !json_object_object_get_ex(req->json, "songIds", NULL)) {
+		a->n = 1;
+		a->ids = req_alloc(req, sizeof *a->ids);
+		return (a->ids[0] = catalog_song_of_body_or_reply(req)) == NULL ? -1 : 0;
+	}
 	if (!json_object_object_get_ex(req->json, "songIds", &arr) || !json_object_is_type(arr, json_type_array) ||
 	    json_object_array_length(arr) == 0) {
 		reply_error(req, 400, "\"songIds\" must be a non-empty array of song ids");
@@ -526,19 +537,21 @@ static int song_ids_or_reply(struct request *req, struct add_args *a)
 	return 0;
 }
 
-/* POST /me/queue/tracks {songIds, position?: "end"|"next"} */
+/* POST /me/queue/tracks {songIds or youtubeId, position?: "end"|"next"} */
 void me_queue_add(struct request *req)
 {
 	struct add_args a = { 0 };
 	const char *position;
 
-	if (song_ids_or_reply(req, &a) != 0 ||
-	    field_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
+	/* The position first: a video enters the catalog only for an add that can happen. */
+	if (field_opt_string_or_reply(req, req->json, "position", 1, 8, &position) != 0)
 		return;
 	if (position != NULL && strcmp(position, "end") != 0 && strcmp(position, "next") != 0) {
 		reply_error(req, 400, "\"position\" must be \"end\" or \"next\"");
 		return;
 	}
+	if (song_ids_or_reply(req, &a) != 0)
+		return;
 	a.next = position != NULL && strcmp(position, "next") == 0;
 	queue_write(req, "tracks_added", "songIds", apply_add, &a, (struct new_ids){ a.ids, a.n }, 0);
 }
@@ -548,12 +561,12 @@ static int apply_play_now(struct request *req, struct uq_state *st, const void *
 	return uq_play_now(req, st, arg, config.queue_max_tracks, why);
 }
 
-/* POST /me/queue/play-now {songId} */
+/* POST /me/queue/play-now {songId} or {youtubeId} */
 void me_queue_play_now(struct request *req)
 {
 	const char *id;
 
-	if (field_string_or_reply(req, req->json, "songId", 1, 100, &id) != 0)
+	if ((id = catalog_song_of_body_or_reply(req)) == NULL)
 		return;
 	queue_write(req, "play_now", "songId", apply_play_now, id, (struct new_ids){ &id, 1 }, 0);
 }

@@ -243,14 +243,39 @@ const struct status_word playlist_song_statuses[] = {
 	STATUS_END,
 };
 
-/* Add the body's songId to the playlist or delete it from there (action "add" or "delete"). */
+/*
+ * The catalog id of the song a POST names. A YouTube video enters the catalog
+ * only once the caller may add to the playlist, so a refused add leaves
+ * nothing behind and spends no quota. NULL after a reply.
+ */
+static const char *song_to_add_or_reply(struct request *req)
+{
+	const char *params[] = { req->params[0], req->who.id };
+	const char *song_id = NULL;
+	PGresult *access = NULL;
+
+	if (json_object_object_get_ex(req->json, "youtubeId", NULL) &&
+	    ((access = query_or_reply(req, &playlist_access_stmt, params)) == NULL ||
+	     access_or_reply(req, db_text(access, 0, "access"), 0) != 0))
+		goto out;
+	song_id = catalog_song_of_body_or_reply(req);
+out:
+	PQclear(access);
+	return song_id;
+}
+
+/*
+ * Add the body's song to the playlist ({"songId"} or {"youtubeId"}) or delete
+ * its songId from there (action "add" or "delete").
+ */
 static void change_playlist_song(struct request *req, const char *action)
 {
 	const char *song_id;
 	PGresult *res = NULL;
 	int add = strcmp(action, "add") == 0;
 
-	if (field_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
+	if (add ? (song_id = song_to_add_or_reply(req)) == NULL
+		: field_string_or_reply(req, req->json, "songId", 1, 100, &song_id) != 0)
 		return;
 	const char *params[] = { req->params[0], song_id, req->who.id, action };
 	if ((res = query_or_reply(req, &playlist_song_change_stmt, params)) == NULL ||
@@ -263,7 +288,7 @@ out:
 	PQclear(res);
 }
 
-/* POST /playlists/{id}/songs {songId} -> 201 */
+/* POST /playlists/{id}/songs {songId} or {youtubeId} -> 201 */
 void playlist_songs_add(struct request *req)
 {
 	change_playlist_song(req, "add");

@@ -117,3 +117,26 @@ export async function logout() {
   for (const k of ['accessToken', 'refreshToken', 'username', 'fullname']) delete session[k];
   session.save();
 }
+
+/**
+ * One search (GET /search) for every view that adds songs: catalog songs and
+ * YouTube videos, each with where it comes from and what names it in an add
+ * ({songId} or {youtubeId}: the server reads a video's title and length
+ * itself). note says why YouTube was left out, when it was.
+ */
+export async function searchSongs(q, limit = 15) {
+  const found = await api('GET', `/search?q=${encodeURIComponent(q)}&limit=${limit}`, { auth: 'member' })
+    .catch(() => ({ results: [], youtube: 'unavailable' }));
+  const results = found.results.map((r) => ({
+    title: r.title,
+    performer: r.performer,
+    source: r.source,
+    sourceLabel: r.source === 'youtube' ? 'YouTube' : 'Catalog',
+    ref: r.source === 'youtube' ? { youtubeId: r.youtubeId } : { songId: r.songId },
+  }));
+  const note = {
+    skipped: 'YouTube was not searched: this server has used its YouTube allowance for today. These are catalog songs.',
+    unavailable: 'YouTube is not answering right now: these are catalog songs only.',
+  }[found.youtube];
+  return { results, note };
+}

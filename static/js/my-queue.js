@@ -758,18 +758,22 @@ function needPanel() {
   return mq;
 }
 
-/** "Play now": the first song plays at once (on this tab), the rest follow it. */
-export async function playNow(songIds) {
+/** A song for the queue's writes: a catalog id, or {youtubeId} (a video the server reads from YouTube). */
+const songBody = (song) => (typeof song === 'string' ? { songId: song } : { youtubeId: song.youtubeId });
+
+/** "Play now": the first song plays at once (on this tab), the rest (catalog ids) follow it. */
+export async function playNow(songs) {
   const q = needPanel();
-  if (!songIds.length) throw new Error('There are no songs to play.');
-  await q.action('POST', '/me/queue/play-now', { songId: songIds[0] });
-  if (songIds.length > 1) await q.action('POST', '/me/queue/tracks', { songIds: songIds.slice(1), position: 'next' });
+  if (!songs.length) throw new Error('There are no songs to play.');
+  await q.action('POST', '/me/queue/play-now', songBody(songs[0]));
+  if (songs.length > 1) await q.action('POST', '/me/queue/tracks', { songIds: songs.slice(1), position: 'next' });
   q.setPlaying(true);
 }
 
-/** "Add to queue": the songs go last, in their order. */
-export async function addToQueue(songIds) {
+/** "Add to queue": the songs go last, in their order (catalog ids, or one {youtubeId}). */
+export async function addToQueue(songs) {
   const q = needPanel();
-  if (!songIds.length) throw new Error('There are no songs to add.');
-  await q.action('POST', '/me/queue/tracks', { songIds, position: 'end' });
+  if (!songs.length) throw new Error('There are no songs to add.');
+  const body = typeof songs[0] === 'string' ? { songIds: songs } : songBody(songs[0]);
+  await q.action('POST', '/me/queue/tracks', { ...body, position: 'end' });
 }

@@ -1,7 +1,7 @@
 // pages.js: everything around a room: the start page, sign-in and
 // registration, songs, albums (with covers), playlists (songs, collaborators,
 // activity, export by email).
-import { api, session, isUser, login as signIn, guestToken, myId } from './api.js';
+import { api, session, isUser, login as signIn, guestToken, myId, searchSongs } from './api.js';
 import { h, toast, act, fmtTime } from './ui.js';
 import { playNow, addToQueue } from './my-queue.js';
 
@@ -110,19 +110,32 @@ export function register(main) {
 
 // ---------------------------------------------------------------- songs and albums
 
+// Without a query the catalog's songs (GET /songs); with one, the search every
+// view shares (GET /search), YouTube videos included, each marked with its source.
 export async function songs(main) {
   const list = h('ul', { class: 'plain', id: 'songs' });
-  const search = h('input', { id: 'song-q', type: 'search', placeholder: 'Title' });
+  const search = h('input', { id: 'song-q', type: 'search', placeholder: 'Song or artist' });
+  const row = (title, sub, ...buttons) => h('li', {}, h('span', {}, h('strong', {}, title), sub),
+    h('span', { class: 'row' }, ...buttons));
   const show = async () => {
-    const { songs: found } = await api('GET', `/songs?title=${encodeURIComponent(search.value.trim())}`);
-    list.replaceChildren(...found.map((s) => h('li', {}, h('span', {}, h('strong', {}, s.title), ` · ${s.performer}`),
-      h('span', { class: 'row' },
+    const q = search.value.trim();
+    if (!q) {
+      const { songs: found } = await api('GET', '/songs');
+      list.replaceChildren(...found.map((s) => row(s.title, ` · ${s.performer}`,
         h('button', { type: 'button', onclick: (ev) => showSong(ev.currentTarget, s.id) }, 'Details'),
-        queueButtons(() => [s.id], s.title)))));
+        queueButtons(() => [s.id], s.title))));
+      return;
+    }
+    const found = await searchSongs(q, 25);
+    list.replaceChildren(...found.results.map((r) => row(r.title, h('span', { class: 'muted small' }, ` · ${r.sourceLabel} · ${r.performer}`),
+      r.ref.songId && h('button', { type: 'button', onclick: (ev) => showSong(ev.currentTarget, r.ref.songId) }, 'Details'),
+      queueButtons(() => [r.ref.songId ?? r.ref], r.title))));
+    if (!list.children.length) list.append(h('li', { class: 'muted' }, 'No songs found.'));
+    if (found.note) list.append(h('li', { class: 'muted small', role: 'status' }, found.note));
   };
   let t;
   search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(show, 250); });
-  main.append(h('h1', {}, 'Songs'), h('div', { class: 'card' }, h('label', { for: 'song-q' }, 'Search by title'), search), list);
+  main.append(h('h1', {}, 'Songs'), h('div', { class: 'card' }, h('label', { for: 'song-q' }, 'Search songs and YouTube'), search), list);
   await show();
 }
 
@@ -222,12 +235,14 @@ export async function playlist(main, id) {
     clearTimeout(t);
     t = setTimeout(async () => {
       if (!q.value.trim()) { results.replaceChildren(); return; }
-      const { songs: found } = await api('GET', `/songs?title=${encodeURIComponent(q.value.trim())}`);
-      results.replaceChildren(...found.slice(0, 10).map((s) => h('li', {}, h('div', {}, `${s.title} · ${s.performer}`),
-        h('button', { type: 'button', 'aria-label': `Add ${s.title}`, onclick: (ev) => act(ev.currentTarget, async () => {
-          await api('POST', `/playlists/${id}/songs`, { auth: 'user', body: { songId: s.id } });
+      const found = await searchSongs(q.value.trim(), 10);
+      results.replaceChildren(...found.results.map((r) => h('li', {},
+        h('div', {}, `${r.title} · `, h('span', { class: 'muted small' }, `${r.sourceLabel} · ${r.performer}`)),
+        h('button', { type: 'button', 'aria-label': `Add ${r.title}`, onclick: (ev) => act(ev.currentTarget, async () => {
+          await api('POST', `/playlists/${id}/songs`, { auth: 'user', body: r.ref });
           await reload();
         }) }, 'Add'))));
+      if (found.note) results.append(h('li', { class: 'muted small', role: 'status' }, found.note));
     }, 250);
   });
   const sections = [

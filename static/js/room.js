@@ -3,7 +3,7 @@
 // refused), vote to skip, and for hosts: advance, remove, bans, co-hosts,
 // settings, and the player on the host's screen.
 import { RoomSync, browserEventSource } from './room-sync.js';
-import { api, session, isUser, myId, myName, guestToken, clockSkew } from './api.js';
+import { api, session, isUser, myId, myName, guestToken, clockSkew, searchSongs } from './api.js';
 import { h, toast, banner, act, fmtTime } from './ui.js';
 import { Player } from './player.js';
 
@@ -344,21 +344,12 @@ class RoomScreen {
     const results = this.els.results;
     q = q.trim();
     if (!q) { results.replaceChildren(); return; }
-    const found = await api('GET', `/search?q=${encodeURIComponent(q)}&limit=15`, { auth: 'member' })
-      .catch(() => ({ results: [], youtube: 'unavailable', reason: 'the search failed' }));
-    const item = (label, sub, body) => h('li', {},
-      h('div', {}, h('strong', {}, label), h('span', { class: 'muted small' }, ` · ${sub}`)),
-      h('button', { type: 'button', 'aria-label': `Add ${label}`, onclick: (ev) => this.add(ev.currentTarget, body, label) }, 'Add'));
-    // A YouTube result is added by its id alone: the server reads its title and length itself.
-    results.replaceChildren(...found.results.map((r) => (r.source === 'youtube'
-      ? item(r.title, `YouTube · ${r.performer}`, { youtubeId: r.youtubeId })
-      : item(r.title, `Catalog · ${r.performer}`, { songId: r.songId }))));
+    const found = await searchSongs(q);
+    results.replaceChildren(...found.results.map((r) => h('li', {},
+      h('div', {}, h('strong', {}, r.title), h('span', { class: 'muted small' }, ` · ${r.sourceLabel} · ${r.performer}`)),
+      h('button', { type: 'button', 'aria-label': `Add ${r.title}`, onclick: (ev) => this.add(ev.currentTarget, r.ref, r.title) }, 'Add'))));
     if (!results.children.length) results.append(h('li', { class: 'muted' }, 'No songs found.'));
-    const note = {
-      skipped: 'YouTube was not searched: this server has used its YouTube allowance for today. These are catalog songs.',
-      unavailable: 'YouTube is not answering right now: these are catalog songs only.',
-    }[found.youtube];
-    if (note) results.append(h('li', { class: 'muted small', role: 'status' }, note));
+    if (found.note) results.append(h('li', { class: 'muted small', role: 'status' }, found.note));
   }
 
   async add(button, body, label) {

@@ -2,14 +2,12 @@
 // the Data API v3 (this machine has no internet), and adding a video to a room.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { api, assertOk, assertFail, newGuest, newRoom, service, DATA, ROOT } from './lib.mjs';
+import { api, assertOk, assertFail, newGuest, newRoom, DATA } from './lib.mjs';
+import { KEY, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, randomVideoId, startYouTubeStandIn, restartWorkersWithYouTube as restartWorkers } from './youtube_standin.mjs';
+import { newPlaylist, newUser } from './catalog_lib.mjs';
 
-const KEY = 'test-key-with space&amp';
 const RUN = Date.now().toString(36);
-const randomVideoId = () => Array.from({ length: 11 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'[Math.floor(Math.random() * 64)]).join('');
 const VIDEOS = {
   dQw4w9WgXcQ: { title: 'Never Gonna Give You Up', channel: 'Rick Astley', duration: 'PT3M33S' },
   '9bZkp7q19f0': { title: 'Gangnam Style', channel: 'officialpsy', duration: 'PT1H2M3S' },
@@ -25,92 +23,15 @@ Object.assign(VIDEOS, {
   [SONG]: { title: `Real title ${RUN}`, channel: 'Real Channel', duration: 'PT3M33S', hidden: true },
 });
 
-/** One videos.list item as YouTube writes it for part=snippet,contentDetails,status (a missing duration left out). */
-function videoItem(id, v) {
-  return {
-    kind: 'youtube#video', etag: 'x', id,
-    snippet: { title: v.title, channelTitle: v.channel, liveBroadcastContent: v.live ?? 'none',
-      thumbnails: { default: { url: `https://i.ytimg.com/vi/${id}/default.jpg`, width: 120, height: 90 } } },
-    contentDetails: v.duration ? { duration: v.duration, dimension: '2d', definition: 'hd' } : { dimension: '2d' },
-    status: { uploadStatus: 'processed', privacyStatus: v.privacy ?? 'public', embeddable: v.embeddable ?? true },
-  };
-}
-let server;
-let baseUrl;
-const calls = [];
-let failNext = false;
-// How the stand-in fails every call while set: 'quota' (403 quotaExceeded), 'slow' (3 s), 'malformed', '503'.
-let failMode = null;
-// OAuth 2.0 at the stand-in: the one access token it accepts, and the refreshes it was asked for.
-const CLIENT_SECRET = 'client-secret-xyz', REFRESH_TOKEN = 'refresh-token-xyz';
-let accessToken = null;
-let refreshes = 0;
-let issued = 0; // never reset: each access token differs from every earlier one
-
-/** Google's token endpoint for a refresh_token grant: a new access token each time. */
-function tokenEndpoint(req, reply) {
-  let body = '';
-  req.on('data', (c) => { body += c; });
-  req.on('end', () => {
-    const form = new URLSearchParams(body);
-    if (form.get('grant_type') !== 'refresh_token' || form.get('client_id') !== 'client-id' ||
-        form.get('client_secret') !== CLIENT_SECRET || form.get('refresh_token') !== REFRESH_TOKEN) {
-      return reply(400, { error: 'invalid_grant', error_description: 'Bad Request' });
-    }
-    refreshes += 1;
-    issued += 1;
-    accessToken = `ya29.token-${RUN}-${issued}`;
-    reply(200, { access_token: accessToken, expires_in: 3599, scope: 'https://www.googleapis.com/auth/youtube.readonly', token_type: 'Bearer' });
-  });
-}
-
-function restartWorkers(env) {
-  service('stop', 'workers');
-  execFileSync(`${ROOT}/dev`, ['service', 'start', 'workers', '--data', DATA],
-    // A day of test runs spends more than a real day's quota: only the budget test sets one.
-    { env: { ...process.env, YOUTUBE_DAILY_BUDGET: '1000000000', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
+let yt;
 
 before(async () => {
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    calls.push(url);
-    const reply = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    if (failNext) { failNext = false; return reply(500, { error: { message: 'backend error' } }); }
-    if (failMode === 'quota') {
-      return reply(403, { error: { code: 403, message: 'The request cannot be completed because you have exceeded your quota.', errors: [{ domain: 'youtube.quota', reason: 'quotaExceeded' }] } });
-    }
-    if (failMode === 'slow') return setTimeout(() => reply(200, { items: [] }), 3000);
-    if (failMode === 'malformed') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end('{"items": [{"id": '); }
-    if (failMode === '503') return reply(503, { error: { code: 503, message: 'backend error' } });
-    if (url.pathname === '/token') return tokenEndpoint(req, reply);
-    const bearer = req.headers.authorization;
-    if (bearer !== undefined) {
-      if (url.searchParams.has('key') || bearer !== `Bearer ${accessToken}`) {
-        return reply(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
-      }
-    } else if (url.searchParams.get('key') !== KEY) return reply(403, { error: { message: 'bad key' } });
-    if (url.pathname === '/v3/search') {
-      const q = url.searchParams.get('q').toLowerCase();
-      const items = Object.entries(VIDEOS)
-        .filter(([, v]) => !v.hidden).filter(([, v]) => q.startsWith('everything') || v.title.toLowerCase().includes(q))
-        .map(([id, v]) => ({ id: { kind: 'youtube#video', videoId: id }, snippet: { title: v.title, channelTitle: v.channel } }));
-      return reply(200, { kind: 'youtube#searchListResponse', nextPageToken: 'CAoQAA', regionCode: 'NL', pageInfo: { totalResults: 1000000, resultsPerPage: 10 }, items });
-    }
-    if (url.pathname === '/v3/videos') {
-      // Real shapes: an unknown (or someone else's private) id is simply not among the items.
-      const items = url.searchParams.get('id').split(',').filter((id) => VIDEOS[id]).map((id) => videoItem(id, VIDEOS[id]));
-      return reply(200, { kind: 'youtube#videoListResponse', pageInfo: { totalResults: items.length, resultsPerPage: items.length }, items });
-    }
-    reply(404, {});
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${server.address().port}/v3`;
+  yt = await startYouTubeStandIn(VIDEOS);
 });
 
 after(async () => {
   restartWorkers({ YOUTUBE_API_KEY: '', YOUTUBE_API_URL: '' });
-  server.close();
+  await yt.close();
 });
 
 test('without a key YouTube search is 404 in JSON, so clients hide it; adding by youtubeId is 404 too', async () => {
@@ -126,7 +47,7 @@ test('without a key YouTube search is 404 in JSON, so clients hide it; adding by
 });
 
 test('search: ids, titles, channel as performer, durations in seconds; cached; upstream failure is 502', async () => {
-  restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
+  restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: yt.baseUrl });
   assertFail(await api('GET', '/youtube/search'), 400);
   assertFail(await api('GET', `/youtube/search?q=${'x'.repeat(101)}`), 400);
 
@@ -137,20 +58,20 @@ test('search: ids, titles, channel as performer, durations in seconds; cached; u
     { youtubeId: '9bZkp7q19f0', title: 'Gangnam Style', performer: 'officialpsy', duration: 3723 },
     { youtubeId: 'kJQP7kiw5Fk', title: 'Despacito', performer: 'Luis Fonsi', duration: null },
   ]);
-  const search = calls.find((u) => u.pathname === '/v3/search');
+  const search = yt.calls.find((u) => u.pathname === '/v3/search');
   assert.equal(search.searchParams.get('type'), 'video');
   assert.equal(search.searchParams.get('key'), KEY, 'the key is escaped on the way');
-  const n = calls.length;
+  const n = yt.calls.length;
   res = await api('GET', `/youtube/search?q=${q.toUpperCase()}`);
   assert.equal(res.headers.get('x-data-source'), 'cache');
   assert.equal(assertOk(res).results.length, 3);
-  assert.equal(calls.length, n, 'a repeated query costs no upstream call');
+  assert.equal(yt.calls.length, n, 'a repeated query costs no upstream call');
 
   res = await api('GET', `/youtube/search?q=${encodeURIComponent(`gangnam & co/ü ${RUN}`)}`);
   assert.equal(assertOk(res).results.length, 0);
-  assert.equal(calls.at(-1).searchParams.get('q'), `gangnam & co/ü ${RUN}`);
+  assert.equal(yt.calls.at(-1).searchParams.get('q'), `gangnam & co/ü ${RUN}`);
 
-  failNext = true;
+  yt.failNext = true;
   res = await api('GET', `/youtube/search?q=despacito${RUN}`);
   assert.equal(res.status, 502);
   assert.equal(res.json.status, 'error');
@@ -162,18 +83,18 @@ test('a found video joins a room with the metadata the server read; the same vid
   const friend = await newGuest('friend');
   const { code } = await newRoom(host);
   const body = { youtubeId: SONG, title: 'Client title', performer: 'Client', duration: 1 };
-  const n = calls.length;
+  const n = yt.calls.length;
   const added = assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body }), 201);
   assert.deepEqual({ ...added.entry.song, id: undefined },
     { id: undefined, title: `Real title ${RUN}`, performer: 'Real Channel', duration: 213, youtubeId: SONG });
-  const fetched = calls.slice(n);
+  const fetched = yt.calls.slice(n);
   assert.equal(fetched.length, 1);
   assert.equal(fetched[0].pathname, '/v3/videos');
   assert.equal(fetched[0].searchParams.get('part'), 'snippet,contentDetails,status');
   const again = assertOk(await api('POST', `/rooms/${code}/queue`, { token: friend.token, body: { youtubeId: SONG } }), 200);
   assert.equal(again.result, 'voted');
   assert.equal(again.entry.id, added.entry.id);
-  assert.equal(calls.length, n + 1, 'the video\'s metadata is cached: a second add costs no upstream call');
+  assert.equal(yt.calls.length, n + 1, 'the video\'s metadata is cached: a second add costs no upstream call');
   // A catalog song like any other (GET /songs/{id} keeps OpenMusic's exact keys).
   assert.equal(assertOk(await api('GET', `/songs/${added.entry.song.id}`)).song.title, `Real title ${RUN}`);
   for (const bad of [{ youtubeId: '../../etc/p' }, { youtubeId: 'short' }, { youtubeId: 12 }]) {
@@ -207,7 +128,7 @@ test('unknown, private and non-embeddable videos are 400 naming why; a live one 
   assert.match(res.json.message, /length is unknown/);
   assertOk(await addTo(SONG), 201);
 
-  failNext = true;
+  yt.failNext = true;
   res = await add(randomVideoId());
   assert.equal(res.status, 502);
   assert.doesNotMatch(JSON.stringify(res.json), /test-key/);
@@ -228,18 +149,66 @@ test('GET /search: catalog matches and YouTube results, each with its source; ne
   data = assertOk(await search('?q=Gangnam+Style'));
   assert.deepEqual(data.results.filter((r) => r.youtubeId === '9bZkp7q19f0').map((r) => r.source), ['catalog']);
   const q = `everything ${RUN}`;
-  const n = calls.length;
+  const n = yt.calls.length;
   data = assertOk(await search(`?q=${encodeURIComponent(q)}&limit=2`));
   assert.equal(data.youtube, 'ok');
-  const yt = data.results.filter((r) => r.source === 'youtube');
-  assert.deepEqual(yt.map((r) => [r.youtubeId, r.duration]), [['dQw4w9WgXcQ', 213], ['9bZkp7q19f0', 3723]]);
-  assert.equal(calls.length, n + 2, 'one search.list and one videos.list');
+  const videos = data.results.filter((r) => r.source === 'youtube');
+  assert.deepEqual(videos.map((r) => [r.youtubeId, r.duration]), [['dQw4w9WgXcQ', 213], ['9bZkp7q19f0', 3723]]);
+  assert.equal(yt.calls.length, n + 2, 'one search.list and one videos.list');
   for (const near of [`EVERYTHING  ${RUN}`, `  Everything, ${RUN}!`, `everything-${RUN}`]) {
     assert.equal(assertOk(await search(`?q=${encodeURIComponent(near)}`)).youtube, 'ok');
   }
-  assert.equal(calls.length, n + 2, 'near-repeats (case, spacing, punctuation) cost no upstream call');
+  assert.equal(yt.calls.length, n + 2, 'near-repeats (case, spacing, punctuation) cost no upstream call');
   for (const bad of ['', '?q=', `?q=${'x'.repeat(101)}`, '?q=%2C%2C', '?q=a&limit=0', '?q=a&limit=51', '?q=a&limit=x']) {
     assertFail(await search(bad), 400);
+  }
+});
+
+test('a YouTube result is added by its id alone to a playlist and to the personal queue, with the metadata the server read', async () => {
+  const user = await newUser();
+  const other = await newUser();
+  const auth = { token: user.token };
+  const playlistId = await newPlaylist(user);
+  const PLAYLIST_VIDEO = randomVideoId(), QUEUE_VIDEO = randomVideoId(), NOW_VIDEO = randomVideoId();
+  VIDEOS[PLAYLIST_VIDEO] = { title: `Playlist video ${RUN}`, channel: 'Channel P', duration: 'PT2M5S', hidden: true };
+  VIDEOS[QUEUE_VIDEO] = { title: `Queue video ${RUN}`, channel: 'Channel Q', duration: 'PT1M', hidden: true };
+  VIDEOS[NOW_VIDEO] = { title: `Now video ${RUN}`, channel: 'Channel N', duration: 'PT10S', hidden: true };
+
+  // Someone who may not add to the playlist makes no upstream call and leaves no song behind.
+  let n = yt.calls.length;
+  assertFail(await api('POST', `/playlists/${playlistId}/songs`, { token: other.token, body: { youtubeId: PLAYLIST_VIDEO } }), 403);
+  assertFail(await api('POST', '/playlists/playlist-none/songs', { ...auth, body: { youtubeId: PLAYLIST_VIDEO } }), 404);
+  assert.equal(yt.calls.length, n, 'a refused add asks YouTube nothing');
+  assert.equal(assertOk(await api('GET', `/search?q=${encodeURIComponent(`Playlist video ${RUN}`)}`, auth)).results.length, 0);
+
+  // The playlist: 201, and the song is the video as YouTube described it, whatever the client said.
+  assertOk(await api('POST', `/playlists/${playlistId}/songs`, { ...auth, body: { youtubeId: PLAYLIST_VIDEO, title: 'Client title' } }), 201);
+  const songs = assertOk(await api('GET', `/playlists/${playlistId}/songs`, auth)).playlist.songs;
+  assert.deepEqual(songs.map((s) => [s.title, s.performer]), [[`Playlist video ${RUN}`, 'Channel P']]);
+  const dup = await api('POST', `/playlists/${playlistId}/songs`, { ...auth, body: { youtubeId: PLAYLIST_VIDEO } });
+  assertFail(dup, 400);
+  assert.match(dup.json.message, /already in the playlist/);
+  for (const [bad, why] of [[{ youtubeId: 'short' }, /11-character/], [{ youtubeId: randomVideoId() }, /no public video/], [{ youtubeId: NO_EMBED }, /outside YouTube/]]) {
+    const res = await api('POST', `/playlists/${playlistId}/songs`, { ...auth, body: bad });
+    assertFail(res, 400);
+    assert.match(res.json.message, why);
+  }
+
+  // The personal queue: add (at the end or next) and play now, by the video id.
+  n = yt.calls.length;
+  const badPosition = await api('POST', '/me/queue/tracks', { ...auth, body: { youtubeId: QUEUE_VIDEO, position: 'first' } });
+  assertFail(badPosition, 400);
+  assert.equal(yt.calls.length, n, 'a bad position is refused before YouTube is asked');
+  assertOk(await api('POST', '/me/queue/tracks', { ...auth, body: { youtubeId: QUEUE_VIDEO, position: 'end' } }));
+  assertOk(await api('POST', '/me/queue/play-now', { ...auth, body: { youtubeId: NOW_VIDEO } }));
+  const q = assertOk(await api('GET', '/me/queue', auth));
+  const tracks = q.tracks.map((s) => [s.title, s.performer, s.duration, s.youtubeId]);
+  assert.deepEqual(tracks, [[`Queue video ${RUN}`, 'Channel Q', 60, QUEUE_VIDEO], [`Now video ${RUN}`, 'Channel N', 10, NOW_VIDEO]]);
+  assert.equal(q.tracks[q.state.currentIndex].youtubeId, NOW_VIDEO, 'play now plays the video');
+  for (const path of ['/me/queue/tracks', '/me/queue/play-now']) {
+    const res = await api('POST', path, { ...auth, body: { youtubeId: PRIVATE } });
+    assertFail(res, 400);
+    assert.match(res.json.message, /private/);
   }
 });
 
@@ -250,7 +219,7 @@ test('YouTube failing never fails a search: catalog results plus "unavailable", 
   // Redis outlives a run: new queries, each matching the catalog's song of this run.
   const queries = ['real title', 'eal title', 'al title', 'l title', 'title', 'itle', 'tle', ''].map((t) => `${t} ${RUN}`);
   for (const mode of ['quota', 'malformed', '503', 'slow']) {
-    failMode = mode;
+    yt.failMode = mode;
     const started = Date.now();
     for (let i = 0; i < (mode === 'slow' ? 1 : 8); i++) {
       const res = await api('GET', `/search?q=${encodeURIComponent(queries[i])}`, { token });
@@ -262,7 +231,7 @@ test('YouTube failing never fails a search: catalog results plus "unavailable", 
     }
     if (mode === 'slow') assert.ok(Date.now() - started < 2900, 'a slow YouTube is given up after 2 s');
   }
-  failMode = null;
+  yt.failMode = null;
   const lines = readFileSync(log, 'utf8').slice(before).split('\n');
   const quotaLines = lines.filter((l) => l.includes('search.list: upstream answered 403'));
   assert.ok(quotaLines.length >= 1 && quotaLines.length < 8, `logged once per worker, not per search: ${quotaLines.length}`);
@@ -270,9 +239,9 @@ test('YouTube failing never fails a search: catalog results plus "unavailable", 
 });
 
 test('past YOUTUBE_DAILY_BUDGET no call is made: search says "skipped", a new video is 503, a cached one still adds', async () => {
-  restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl, YOUTUBE_DAILY_BUDGET: '1' }); // the suite has spent units today already
+  restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: yt.baseUrl, YOUTUBE_DAILY_BUDGET: '1' }); // the suite has spent units today already
   try {
-    const n = calls.length;
+    const n = yt.calls.length;
     const data = assertOk(await api('GET', `/search?q=${encodeURIComponent(`le ${RUN}`)}&limit=3`));
     assert.equal(data.youtube, 'skipped');
     assert.match(data.reason, /budget/);
@@ -284,36 +253,36 @@ test('past YOUTUBE_DAILY_BUDGET no call is made: search says "skipped", a new vi
     assertFail(res, 503);
     assert.match(res.json.message, /budget/);
     assertOk(await api('POST', `/rooms/${code}/queue`, { token: host.token, body: { youtubeId: SONG } }), 201);
-    assert.equal(calls.length, n, 'no upstream call past the budget');
+    assert.equal(yt.calls.length, n, 'no upstream call past the budget');
   } finally {
-    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
+    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: yt.baseUrl });
   }
 });
 
 test('OAuth 2.0 instead of a key: one refresh for 20 concurrent searches with an expired token; no secret anywhere', async () => {
   const log = `${DATA}/log/queued.log`;
   const before = readFileSync(log, 'utf8').length;
-  restartWorkers({ YOUTUBE_API_KEY: '', YOUTUBE_API_URL: baseUrl, YOUTUBE_CLIENT_ID: 'client-id',
-    YOUTUBE_CLIENT_SECRET: CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN: REFRESH_TOKEN, YOUTUBE_TOKEN_URL: baseUrl.replace(/\/v3$/, '/token') });
+  restartWorkers({ YOUTUBE_API_KEY: '', YOUTUBE_API_URL: yt.baseUrl, YOUTUBE_CLIENT_ID: CLIENT_ID,
+    YOUTUBE_CLIENT_SECRET: CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN: REFRESH_TOKEN, YOUTUBE_TOKEN_URL: yt.tokenUrl });
   try {
     const { token } = await newGuest('searcher');
-    // Whatever token Redis kept from an earlier run is refused here: the first search refreshes it.
+    // Whatever token Redis kept from an earlier run is refused here: the first search yt.refreshes it.
     assert.equal(assertOk(await api('GET', `/search?q=${encodeURIComponent(`oauth first ${RUN}`)}`, { token })).youtube, 'ok');
-    assert.ok(refreshes >= 1);
-    const n = calls.length;
-    accessToken = 'expired'; // the cached token now answers 401
-    refreshes = 0;
+    assert.ok(yt.refreshes >= 1);
+    const n = yt.calls.length;
+    yt.accessToken = 'expired'; // the cached token now answers 401
+    yt.refreshes = 0;
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
       api('GET', `/search?q=${encodeURIComponent(`oauth ${i} ${RUN}`)}`, { token })));
     for (const res of answers) {
       assert.equal(assertOk(res).youtube, 'ok');
       assert.doesNotMatch(res.text, /ya29|client-secret|refresh-token/);
     }
-    assert.equal(refreshes, 1, 'concurrent refreshes collapse to one');
-    assert.ok(calls.slice(n).every((u) => u.pathname === '/token' || !u.searchParams.has('key')), 'no key in the URL with OAuth');
+    assert.equal(yt.refreshes, 1, 'concurrent yt.refreshes collapse to one');
+    assert.ok(yt.calls.slice(n).every((u) => u.pathname === '/token' || !u.searchParams.has('key')), 'no key in the URL with OAuth');
     const written = readFileSync(log, 'utf8').slice(before);
     assert.doesNotMatch(written, /ya29|client-secret-xyz|refresh-token-xyz/);
   } finally {
-    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: baseUrl });
+    restartWorkers({ YOUTUBE_API_KEY: KEY, YOUTUBE_API_URL: yt.baseUrl });
   }
 });
