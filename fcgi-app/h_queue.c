@@ -1,4 +1,4 @@
-/* h_queue.c: a room's queue: snapshot, add, vote, remove, advance, vote-to-skip */
+/* h_queue.c: a room's queue: snapshot, add, vote, pins, remove, advance, vote-to-skip */
 #include "catalog.h"
 #include "db.h"
 #include "query.h"
@@ -16,19 +16,31 @@
 #include <string.h>
 
 /*
+ * A waiting entry's index among the room's pinned waiting entries (NULL: not
+ * pinned). Counted, not stored, so the list closes up by itself when a pinned
+ * entry plays or leaves.
+ */
+#define ENTRY_PINNED_SELECT \
+	"CASE WHEN e.state = 'waiting' AND e.pin IS NOT NULL THEN" \
+	" (SELECT count(*) FROM queue_entries p" \
+	"   WHERE p.room_id = e.room_id AND p.state = 'waiting' AND p.pin < e.pin) END AS pinned"
+
+/*
  * One statement, so one snapshot: revision, now playing and the waiting
- * entries always agree. Order: now playing first, then the documented order.
+ * entries always agree. Order: now playing first, then the documented order
+ * (pinned entries first, in pin order).
  * A room with nothing queued still yields one row (entry columns NULL).
  */
 DB_STMT(queue_snapshot, 1,
-	"SELECT r.revision, r.tie_rule, e.state, " ROOM_ENTRY_SELECT
+	"SELECT r.revision, r.tie_rule, e.state, " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
 	"  FROM rooms r"
 	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state IN ('waiting', 'playing')"
 	" WHERE r.code = $1"
-	" ORDER BY e.state = 'playing' DESC, e.fallback, e.score DESC,"
+	" ORDER BY e.state = 'playing' DESC, e.pin NULLS LAST, e.fallback, e.score DESC,"
 	"          CASE WHEN r.tie_rule = 'fairness' THEN coalesce(m.played, 0) ELSE 0 END, e.id");
 
-DB_STMT(entry_by_id, 1, "SELECT " ROOM_ENTRY_SELECT " FROM " ROOM_ENTRY_FROM " WHERE e.id = $1::bigint");
+DB_STMT(entry_by_id, 1, "SELECT " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
+	" FROM " ROOM_ENTRY_FROM " WHERE e.id = $1::bigint");
 
 DB_STMT(queue_add_stmt, 4,
 	"SELECT status, entry_id, revision, score FROM queue_add($1, $2, $3, $4)");
@@ -262,6 +274,78 @@ void queue_vote(struct request *req)
 	reply_data(req, 200, data);
 out:
 	PQclear(res);
+}
+
+DB_STMT(queue_pin_stmt, 5,
+	"SELECT status, revision, array_to_json(pinned) AS pinned"
+	"  FROM queue_pin($1, $2::bigint, $3, $4, $5::bigint)");
+
+/* queue_pin(): an entry that is no longer waiting is named by where it went */
+const struct status_word queue_pin_statuses[] = {
+	{ "ok", 200, NULL },
+	{ "unchanged", 200, NULL },
+	{ "no_room", 404, "room not found" },
+	{ "forbidden", 403, "only the room's host or a co-host may pin or reorder entries" },
+	{ "no_entry", 404, "queue entry not found" },
+	{ "played", 409, "that entry has already played: only a waiting entry can be pinned" },
+	{ "playing", 409, "that entry is playing now: only a waiting entry can be pinned" },
+	{ "removed", 409, "that entry was removed from the queue: only a waiting entry can be pinned" },
+	STATUS_END,
+};
+
+/*
+ * One queue_pin() call, action "pin" (with the body's optional "position")
+ * or "unpin"; a change publishes {type:"pins", revision, pinned}.
+ * -> 200 {entryId, pinned: [entry ids in pin order], revision, changed}
+ */
+static void pin_change(struct request *req, const char *action)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	const char *entry_id = code ? room_entry_id_or_reply(req, req->params[1]) : NULL;
+	int64_t position = 0;
+	int present = 0, changed;
+	char position_text[24];
+	PGresult *res = NULL;
+	struct json_object *data;
+
+	if (entry_id == NULL)
+		return;
+	/* Negative or not an integer: 400. Past the end is clamped by queue_pin(). */
+	if (req->json != NULL &&
+	    field_opt_int_or_reply(req, req->json, "position", 0, INT64_MAX, &position, &present) != 0)
+		return;
+	snprintf(position_text, sizeof position_text, "%lld", (long long)position);
+	const char *params[] = { code, entry_id, req->who.id, action, present ? position_text : NULL };
+	if ((res = query_or_reply(req, &queue_pin_stmt, params)) == NULL)
+		goto out;
+	if (status_or_reply(req, db_text(res, 0, "status"), queue_pin_statuses) == NULL)
+		goto out;
+	changed = strcmp(db_text(res, 0, "status"), "ok") == 0;
+	if (changed) {
+		struct json_object *msg = json_object_new_object();
+		json_object_object_add(msg, "pinned", json_tokener_parse(db_text(res, 0, "pinned")));
+		queue_cache_changed(req, code, db_long(res, 0, "revision"), "pins", msg);
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "entryId", json_object_new_int64(strtoll(entry_id, NULL, 10)));
+	json_object_object_add(data, "pinned", json_tokener_parse(db_text(res, 0, "pinned")));
+	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
+	json_object_object_add(data, "changed", json_object_new_boolean(changed));
+	reply_data(req, 200, data);
+out:
+	PQclear(res);
+}
+
+/* PUT /rooms/{code}/queue/{entryId}/pin {"position"?} -> 200; hosts and co-hosts: play next, or move within up next */
+void queue_pin(struct request *req)
+{
+	pin_change(req, "pin");
+}
+
+/* DELETE /rooms/{code}/queue/{entryId}/pin -> 200; hosts and co-hosts */
+void queue_unpin(struct request *req)
+{
+	pin_change(req, "unpin");
 }
 
 /* DELETE /rooms/{code}/queue/{entryId} -> 200; hosts any waiting entry, members their own */

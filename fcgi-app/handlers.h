@@ -15,6 +15,7 @@ extern const struct status_word queue_vote_statuses[];
 extern const struct status_word queue_remove_statuses[];
 extern const struct status_word room_advance_statuses[];
 extern const struct status_word room_skip_statuses[];
+extern const struct status_word queue_pin_statuses[];
 extern const struct status_word room_settings_statuses[];  /* h_rooms.c */
 extern const struct status_word room_cohost_statuses[];
 extern const struct status_word room_ban_statuses[];
@@ -100,6 +101,8 @@ void rooms_history(struct request *req);
 void queue_get(struct request *req);
 void queue_add(struct request *req);
 void queue_vote(struct request *req);
+void queue_pin(struct request *req);
+void queue_unpin(struct request *req);
 void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);

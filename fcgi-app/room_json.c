@@ -96,6 +96,12 @@ static const struct column_field song_fields[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* Up next shows where a pinned entry stands among the pinned ones (its query selects "pinned"). */
+static const struct column_field waiting_fields[] = {
+	{ "pinned", "pinned", col_json_int },
+	{ NULL, NULL, NULL },
+};
+
 struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kind)
 {
 	struct json_object *entry = json_object_new_object();
@@ -105,6 +111,8 @@ struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kin
 	json_object_object_add(entry, "score", col_json_int(res, row, "score"));
 	json_object_object_add(entry, "addedBy", add_fields(json_object_new_object(), res, row, adder_fields));
 	add_fields(entry, res, row, entry_tail_fields);
+	if (kind == ENTRY_WAITING)
+		add_fields(entry, res, row, waiting_fields);
 	if (kind == ENTRY_PLAYING)
 		add_fields(entry, res, row, playing_fields);
 	else if (kind == ENTRY_PLAYED)

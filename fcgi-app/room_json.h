@@ -38,7 +38,7 @@ struct json_object *room_member_json(const PGresult *res, int row);
 
 /* Where an entry is in its life: what it shows besides what every entry shows. */
 enum entry_kind {
-	ENTRY_WAITING, /* in the queue */
+	ENTRY_WAITING, /* in the queue: + pinned (its query selects a "pinned" column) */
 	ENTRY_PLAYING, /* + startedAt, skipVotes */
 	ENTRY_PLAYED,  /* + startedAt, endedAt, endReason (ROOM_ENTRY_ENDED_SELECT) */
 };

@@ -90,6 +90,8 @@ const struct route routes[] = {
 	{ "POST", "/rooms/:code/queue", queue_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ADD },
 	{ "DELETE", "/rooms/:code/queue/:entryId", queue_remove, ROUTE_AUTH, 0, RATE_NONE },
 	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
+	{ "PUT", "/rooms/:code/queue/:entryId/pin", queue_pin, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "DELETE", "/rooms/:code/queue/:entryId/pin", queue_unpin, ROUTE_AUTH, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
 };
