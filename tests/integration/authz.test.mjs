@@ -102,6 +102,8 @@ const TABLE = [
   // the entry is the member's own
   ['DELETE /rooms/:code/queue/:entryId',     [401, 403, 403, 403, 403, 200, 200, 200, 403, 403]],
   ['PUT /rooms/:code/queue/:entryId/vote',   [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  ['PUT /rooms/:code/queue/:entryId/pin',    [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
+  ['DELETE /rooms/:code/queue/:entryId/pin', [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['POST /rooms/:code/advance',              [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['POST /rooms/:code/skip',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
 ];
@@ -284,6 +286,8 @@ const CALLS = {
   'POST /rooms/:code/queue': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue`, body: { songId: pool[4] } }) },
   'DELETE /rooms/:code/queue/:entryId': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.memberEntry.id}` }) },
   'PUT /rooms/:code/queue/:entryId/vote': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.targetEntry.id}/vote`, body: { value: 1 } }) },
+  'PUT /rooms/:code/queue/:entryId/pin': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.targetEntry.id}/pin`, body: {} }) },
+  'DELETE /rooms/:code/queue/:entryId/pin': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.targetEntry.id}/pin` }) },
   'POST /rooms/:code/advance': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/advance`, body: { currentEntryId: null } }) },
   'POST /rooms/:code/skip': { world: 'room-playing', build: (w) => ({ path: `/rooms/${w.code}/skip`, body: { entryId: w.playingId } }) },
 };

@@ -200,6 +200,10 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   const second = await addEntry(code, guest, songs[1]);
   await call('PUT /rooms/:code/queue/:entryId/vote', 'PUT', `/rooms/${code}/queue/${entryId}/vote`, { token: guest.token, body: { value: 1 } });
   await call('PUT /rooms/:code/queue/:entryId/vote', 'PUT', `/rooms/${code}/queue/${entryId}/vote`, { token: guest.token, body: { value: 2 } });
+  await call('PUT /rooms/:code/queue/:entryId/pin', 'PUT', `/rooms/${code}/queue/${entryId}/pin`, { token: guest.token, body: {} });
+  await call('PUT /rooms/:code/queue/:entryId/pin', 'PUT', `/rooms/${code}/queue/${entryId}/pin`, { token: other.token, body: { position: 0 } });
+  await call('DELETE /rooms/:code/queue/:entryId/pin', 'DELETE', `/rooms/${code}/queue/${second.entry.id}/pin`, { token: guest.token });
+  await call('DELETE /rooms/:code/queue/:entryId/pin', 'DELETE', `/rooms/${code}/queue/${entryId}/pin`, { token: other.token });
   await call('GET /rooms/:code/queue', 'GET', `/rooms/${code}/queue`);
   const q = await call('GET /rooms/:code/queue', 'GET', `/rooms/${code}/queue`, { headers: { 'if-none-match': '"0"' } });
   await call('GET /rooms/:code/queue', 'GET', `/rooms/${code}/queue`, { headers: { 'if-none-match': `"${q.json?.data?.revision}"` } });
