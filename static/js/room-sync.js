@@ -14,11 +14,12 @@
 //    changed); if the server is ahead while the stream has been quiet, the
 //    stream is considered dead and reopened without a resume id.
 
-/** The documented order of waiting entries: members' songs before fallback
- *  ones, score descending, then (fairness) the adder with fewer played songs,
- *  then arrival. */
+/** The documented order of waiting entries: pinned ones first, in pin order;
+ *  then members' songs before fallback ones, score descending, then
+ *  (fairness) the adder with fewer played songs, then arrival. */
 export function compareEntries(tieRule) {
-  return (a, b) => (a.fallback === b.fallback ? 0 : a.fallback ? 1 : -1)
+  return (a, b) => ((a.pinned ?? Infinity) - (b.pinned ?? Infinity) || 0)
+    || (a.fallback === b.fallback ? 0 : a.fallback ? 1 : -1)
     || b.score - a.score
     || (tieRule === 'fairness' ? (a.adderPlayed ?? 0) - (b.adderPlayed ?? 0) : 0)
     || a.id - b.id;
@@ -71,10 +72,23 @@ export function applyMessage(state, m) {
     case 'song_removed':
       for (const [id, e] of state.entries) if (e.song?.id === m.songId) state.entries.delete(id);
       break;
+    case 'pins': {
+      const at = new Map((m.pinned || []).map((id, i) => [id, i]));
+      for (const [id, e] of state.entries) e.pinned = at.get(id) ?? null;
+      break;
+    }
     default:
       break; // role, member_unbanned, and types this client does not know: revision only
   }
+  closeUpPins(state);
   state.revision = m.revision;
+}
+
+/** pinned is an index among the pinned waiting entries: when one leaves
+ *  (played, removed, banned), the others close up, keeping their order. */
+function closeUpPins(state) {
+  const pinned = [...state.entries.values()].filter((e) => e.pinned != null).sort((a, b) => a.pinned - b.pinned);
+  pinned.forEach((e, i) => { e.pinned = i; });
 }
 
 export function stateFromSnapshot(s) {
