@@ -213,3 +213,65 @@ test('1,000 random operations from several clients: every client ends equal to t
     c.stop();
   }
 });
+
+test('pins, unpins and reorders mixed with votes, adds, removes and advances from several clients: every client ends in the server\'s exact order', async () => {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const cohost = await newGuest('Co');
+  const members = [host, cohost, ...await Promise.all(Array.from({ length: 4 }, (_, i) => newGuest(`p${i}`)))];
+  await addEntry(room.code, cohost, songs[0]);
+  assertOk(await api('POST', `/rooms/${room.code}/cohosts`, { token: host.token, body: { memberId: cohost.id } }));
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+  ];
+  // The order with each entry's pin: the views of serverView/clientView plus pinned.
+  const server = async () => {
+    const q = assertOk(await queue(room.code));
+    return { revision: q.revision, order: q.entries.map((e) => [e.id, e.score, e.pinned]), playing: q.nowPlaying?.id ?? null };
+  };
+  const client = (c) => ({
+    revision: c.state?.revision,
+    order: c.sorted().map((e) => [e.id, e.score, e.pinned]),
+    playing: c.state?.nowPlaying?.id ?? null,
+  });
+  const converged = async (what) => {
+    const s = await server();
+    await until(() => clients.every((c) => c.state && c.state.revision === s.revision), 5000, what);
+    for (const c of clients) assert.deepEqual(client(c), s);
+  };
+  await converged('the start');
+  let seed = 4242;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const pins = new Map();
+  for (let round = 0; round < 30; round++) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const batch = [];
+    for (let k = 0; k < 10; k++) {
+      const who = pick(members);
+      const boss = pick([host, cohost]);
+      const r = rnd(100);
+      const entry = pick(waiting);
+      const path = `/rooms/${room.code}/queue/${entry}/pin`;
+      if (r < 20 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else if (r < 45) batch.push(vote(room.code, entry, who, pick([-1, 0, 1, 1])));
+      else if (r < 60) batch.push(api('PUT', path, { token: boss.token, body: {} }));
+      else if (r < 75) batch.push(api('PUT', path, { token: boss.token, body: { position: rnd(waiting.length + 2) } }));
+      else if (r < 85) batch.push(api('DELETE', path, { token: boss.token }));
+      else if (r < 91) batch.push(api('DELETE', `/rooms/${room.code}/queue/${entry}`, { token: pick([host, who]).token }));
+      else batch.push(api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: snap.nowPlaying?.id ?? null } }));
+    }
+    for (const res of await Promise.all(batch)) {
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+      if (res.json?.data?.pinned) pins.set(res.json.data.pinned.length, true);
+    }
+    if (round % 10 === 9) await converged(`round ${round}`);
+  }
+  await converged('the end');
+  assert.ok([...pins.keys()].some((n) => n >= 2), 'several entries were pinned at once');
+  for (const c of clients) c.stop();
+});
