@@ -1,7 +1,8 @@
 // room.js: the room view: now playing, the queue in vote order (reordered live
 // with a FLIP animation), search and add, votes (optimistic, rolled back when
-// refused), vote to skip, and for hosts: advance, remove, bans, co-hosts,
-// settings, and the player on the host's screen.
+// refused), vote to skip, and for hosts: advance, remove, play next (pins) and
+// moving entries up and down, bans, co-hosts, settings, and the player on the
+// host's screen.
 import { RoomSync, browserEventSource } from './room-sync.js';
 import { api, session, isUser, myId, myName, guestToken, clockSkew, searchSongs } from './api.js';
 import { h, toast, banner, act, fmtTime } from './ui.js';
@@ -247,7 +248,8 @@ class RoomScreen {
     const st = this.sync?.state;
     if (!st) return [];
     const tie = st.tieRule;
-    return [...st.entries.values()].sort((a, b) => (a.fallback === b.fallback ? 0 : a.fallback ? 1 : -1)
+    return [...st.entries.values()].sort((a, b) => ((a.pinned ?? Infinity) - (b.pinned ?? Infinity) || 0)
+      || (a.fallback === b.fallback ? 0 : a.fallback ? 1 : -1)
       || this.scoreOf(b) - this.scoreOf(a)
       || (tie === 'fairness' ? (a.adderPlayed ?? 0) - (b.adderPlayed ?? 0) : 0)
       || a.id - b.id);
@@ -264,7 +266,7 @@ class RoomScreen {
     entries.forEach((e, i) => {
       let li = this.rows.get(e.id);
       if (!li) { li = h('li', { 'data-id': String(e.id) }); this.rows.set(e.id, li); }
-      this.fillRow(li, e, i);
+      this.fillRow(li, e, i, entries.length);
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
     });
     if (focused && document.activeElement !== focused && list.contains(focused)) focused.focus({ preventScroll: true });
@@ -281,14 +283,15 @@ class RoomScreen {
     }
   }
 
-  fillRow(li, e, index) {
+  fillRow(li, e, index, count) {
     const mine = e.addedBy?.id === myId();
     const my = this.myVotes.get(e.id) ?? 0;
     const votingMode = this.room.settings?.votingMode ?? 'updown';
-    const key = `${e.score}:${this.scoreOf(e)}:${my}:${mine}:${this.isHost}:${votingMode}:${index}`;
+    const last = index === count - 1;
+    const key = `${e.score}:${this.scoreOf(e)}:${my}:${mine}:${this.isHost}:${votingMode}:${index}:${e.pinned}:${last}`;
     if (li.dataset.key === key) return;
     li.dataset.key = key;
-    li.className = `${mine ? 'mine' : ''} ${e.fallback ? 'fallback' : ''}`.trim();
+    li.className = `${mine ? 'mine' : ''} ${e.fallback ? 'fallback' : ''} ${e.pinned != null ? 'pinned' : ''}`.trim();
     const title = e.song.title;
     const votes = h('div', { class: 'votes' },
       votingMode !== 'off' && h('button', {
@@ -304,9 +307,11 @@ class RoomScreen {
       (mine || this.isHost) && h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${title}`, onclick: (ev) => this.remove(ev.currentTarget, e) }, '✕'));
     li.replaceChildren(votes,
       h('div', { class: 'song' },
-        h('div', { class: 't' }, title),
+        h('div', { class: 't' }, e.pinned != null && h('span', { class: 'tag pin' },
+          h('span', { class: 'sr-only' }, 'Pinned by the host: plays '), 'Next'), title),
         h('div', { class: 'm' }, e.song.performer, ' · ', mine ? 'added by you' : `added by ${e.addedBy?.name ?? '?'}`,
-          e.fallback ? ' · fallback' : '', e.song.duration ? ` · ${fmtTime(e.song.duration)}` : '')),
+          e.fallback ? ' · fallback' : '', e.song.duration ? ` · ${fmtTime(e.song.duration)}` : ''),
+        this.isHost && this.orderButtons(e, index, last)),
       actions);
   }
 
@@ -330,6 +335,59 @@ class RoomScreen {
       toast(err);
     }
     this.renderQueue();
+  }
+
+  /** Hosts' controls of the order: play next or unpin, and move up or down one place. */
+  orderButtons(e, index, last) {
+    const title = e.song.title;
+    return h('div', { class: 'order-actions' },
+      e.pinned == null
+        ? h('button', { type: 'button', class: 'pin', 'aria-label': `Play ${title} next`, onclick: (ev) => this.pin(ev.currentTarget, e) }, 'Play next')
+        : h('button', { type: 'button', class: 'unpin', 'aria-label': `Unpin ${title}`, onclick: (ev) => this.unpin(ev.currentTarget, e) }, 'Unpin'),
+      index > 0 && h('button', { type: 'button', class: 'move-up', 'aria-label': `Move ${title} up`, onclick: (ev) => this.pin(ev.currentTarget, e, index - 1) }, '↑'),
+      !last && h('button', { type: 'button', class: 'move-down', 'aria-label': `Move ${title} down`, onclick: (ev) => this.pin(ev.currentTarget, e, index + 1) }, '↓'));
+  }
+
+  /** Sets every waiting entry's pinned from ids (pin order), as a "pins" message does. */
+  setPins(ids) {
+    const at = new Map(ids.map((id, i) => [id, i]));
+    for (const [id, e] of this.sync.state.entries) e.pinned = at.get(id) ?? null;
+    this.renderQueue();
+  }
+
+  /**
+   * A pin shows at once: the new pinned list worked out as the server does
+   * (docs/protocol.md); the "pins" message confirms it, a refusal puts the
+   * old one back. position: index in up next; undefined: play next.
+   */
+  async pin(button, e, position) {
+    const shown = this.sortedEntries();
+    const old = shown.filter((x) => x.pinned != null).map((x) => x.id);
+    const others = shown.map((x) => x.id).filter((id) => id !== e.id);
+    const pinnedOthers = old.filter((id) => id !== e.id).length;
+    const at = Math.min(position ?? pinnedOthers, others.length);
+    this.setPins([...others.slice(0, at), e.id, ...others.slice(at, Math.max(pinnedOthers, at))]);
+    await this.sendPins(button, old, () => api('PUT', `/rooms/${this.code}/queue/${e.id}/pin`,
+      { auth: 'member', body: position === undefined ? {} : { position } }));
+  }
+
+  async unpin(button, e) {
+    const old = this.sortedEntries().filter((x) => x.pinned != null).map((x) => x.id);
+    this.setPins(old.filter((id) => id !== e.id));
+    await this.sendPins(button, old, () => api('DELETE', `/rooms/${this.code}/queue/${e.id}/pin`, { auth: 'member' }));
+  }
+
+  async sendPins(button, old, request) {
+    await act(button, async () => {
+      try {
+        const r = await request();
+        // Nothing changed on the server, so no message will correct a guess that differed.
+        if (!r.changed) this.setPins(r.pinned);
+      } catch (err) {
+        this.setPins(old.filter((id) => this.sync.state.entries.has(id)));
+        throw err;
+      }
+    });
   }
 
   async remove(button, e) {
