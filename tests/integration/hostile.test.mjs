@@ -101,6 +101,7 @@ function template(route) {
     'POST /rooms/:code/bans': { memberId: guestMember.id },
     'POST /rooms/:code/queue': rnd.bool() ? { songId: songId2 } : { youtubeId: 'dQw4w9WgXcQ', title: 'Hostile video', performer: 'Someone', duration: 212 },
     'PUT /rooms/:code/queue/:entryId/vote': { value: 1 },
+    'PUT /rooms/:code/queue/:entryId/pin': { position: 1 },
     'POST /rooms/:code/advance': { currentEntryId: null },
     'POST /rooms/:code/skip': { entryId: Number(entryId) },
   };
