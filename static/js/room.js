@@ -160,6 +160,7 @@ class RoomScreen {
     this.renderQueue();
     this.renderNow();
     if (m.type === 'entry_added') this.els.live.textContent = `${m.entry.addedBy.name} added ${m.entry.song.title}`;
+    if (m.type === 'pins') this.els.live.textContent = 'The host changed the order of up next';
   }
 
   tick() {
