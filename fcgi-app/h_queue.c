@@ -17,13 +17,14 @@
 
 /*
  * A waiting entry's index among the room's pinned waiting entries (NULL: not
- * pinned). Counted, not stored, so the list closes up by itself when a pinned
- * entry plays or leaves.
+ * pinned), r being its room. Counted, not stored: r.pins may still name
+ * entries that played or left (sql/014_pins.sql), and the list closes up
+ * without them.
  */
 #define ENTRY_PINNED_SELECT \
-	"CASE WHEN e.state = 'waiting' AND e.pin IS NOT NULL THEN" \
-	" (SELECT count(*) FROM queue_entries p" \
-	"   WHERE p.room_id = e.room_id AND p.state = 'waiting' AND p.pin < e.pin) END AS pinned"
+	"CASE WHEN e.state = 'waiting' AND e.id = ANY (r.pins) THEN" \
+	" (SELECT count(*) FROM queue_entries p WHERE p.room_id = e.room_id AND p.state = 'waiting'" \
+	"    AND array_position(r.pins, p.id) < array_position(r.pins, e.id)) END AS pinned"
 
 /*
  * One statement, so one snapshot: revision, now playing and the waiting
@@ -36,11 +37,11 @@ DB_STMT(queue_snapshot, 1,
 	"  FROM rooms r"
 	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state IN ('waiting', 'playing')"
 	" WHERE r.code = $1"
-	" ORDER BY e.state = 'playing' DESC, e.pin NULLS LAST, e.fallback, e.score DESC,"
+	" ORDER BY e.state = 'playing' DESC, array_position(r.pins, e.id) NULLS LAST, e.fallback, e.score DESC,"
 	"          CASE WHEN r.tie_rule = 'fairness' THEN coalesce(m.played, 0) ELSE 0 END, e.id");
 
 DB_STMT(entry_by_id, 1, "SELECT " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
-	" FROM " ROOM_ENTRY_FROM " WHERE e.id = $1::bigint");
+	" FROM " ROOM_ENTRY_FROM " JOIN rooms r ON r.id = e.room_id WHERE e.id = $1::bigint");
 
 DB_STMT(queue_add_stmt, 4,
 	"SELECT status, entry_id, revision, score FROM queue_add($1, $2, $3, $4)");

@@ -2,13 +2,16 @@
 --
 -- A host or co-host pins waiting entries: pinned entries come first in up
 -- next, in pin order, whatever their score; the rest keep the room's order.
--- queue_entries.pin is the rank among the room's pinned entries (NULL: not
--- pinned). Only waiting entries count: an entry that plays or leaves keeps
--- its rank, but nothing reads it any more, so the pinned list of the
--- remaining entries closes up by itself and no other function has to touch
--- pins. pin has no index: ordering a room's few waiting entries costs less
--- than an index write per change, as for score (008).
-ALTER TABLE queue_entries ADD COLUMN pin integer;
+-- rooms.pins is the pin order, a list of entry ids. It lives on the room row,
+-- not on the entries: a change of pins then locks only the room row, which
+-- every room change locks anyway, while queue_vote() locks its entry first
+-- and the room last, so a change that updated several entries under the
+-- room lock would deadlock against concurrent votes. Only waiting entries
+-- count: an entry that plays or leaves may stay in the list, but nothing
+-- reads it there any more, so the pinned list of the remaining entries
+-- closes up by itself and no other function has to touch pins; the next
+-- change of pins writes the list without it.
+ALTER TABLE rooms ADD COLUMN pins bigint[] NOT NULL DEFAULT '{}';
 
 -- The next entry respects pins: the first pinned waiting entry, else the
 -- top waiting entry by the room's order, else a song of the fallback
@@ -37,7 +40,7 @@ BEGIN
     FROM queue_entries e
     LEFT JOIN room_members m ON m.room_id = e.room_id AND m.member_id = e.added_by_id
    WHERE e.room_id = p_room.id AND e.state = 'waiting'
-   ORDER BY e.pin NULLS LAST, e.fallback, e.score DESC,
+   ORDER BY array_position(p_room.pins, e.id) NULLS LAST, e.fallback, e.score DESC,
             CASE WHEN p_room.tie_rule = 'fairness' THEN coalesce(m.played, 0) ELSE 0 END,
             e.id
    LIMIT 1;
@@ -93,8 +96,8 @@ BEGIN
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_entry', NULL::bigint, NULL::bigint[]; RETURN;
   END IF;
-  SELECT coalesce(array_agg(e.id ORDER BY e.pin), '{}') INTO v_old
-    FROM queue_entries e WHERE e.room_id = v_room.id AND e.state = 'waiting' AND e.pin IS NOT NULL;
+  SELECT coalesce(array_agg(e.id ORDER BY array_position(v_room.pins, e.id)), '{}') INTO v_old
+    FROM queue_entries e WHERE e.room_id = v_room.id AND e.state = 'waiting' AND e.id = ANY (v_room.pins);
   IF v_entry.state <> 'waiting' AND p_action = 'pin' THEN
     -- The word names where the entry went, for the message of the 409.
     status := CASE v_entry.state WHEN 'played' THEN 'played' WHEN 'playing' THEN 'playing' ELSE 'removed' END;
@@ -102,7 +105,7 @@ BEGIN
   END IF;
 
   -- Up next as displayed, without the entry: pinned ones first, in pin order.
-  SELECT coalesce(array_agg(e.id ORDER BY e.pin NULLS LAST, e.fallback, e.score DESC,
+  SELECT coalesce(array_agg(e.id ORDER BY array_position(v_room.pins, e.id) NULLS LAST, e.fallback, e.score DESC,
                   CASE WHEN v_room.tie_rule = 'fairness' THEN coalesce(m.played, 0) ELSE 0 END, e.id), '{}')
     INTO v_others
     FROM queue_entries e
@@ -120,9 +123,7 @@ BEGIN
   IF pinned = v_old THEN
     RETURN QUERY SELECT 'unchanged', v_room.revision, v_old; RETURN;
   END IF;
-  UPDATE queue_entries e SET pin = array_position(pinned, e.id)
-   WHERE e.room_id = v_room.id AND e.state = 'waiting' AND (e.pin IS NOT NULL OR e.id = ANY (pinned));
-  UPDATE rooms r SET revision = r.revision + 1 WHERE r.id = v_room.id
+  UPDATE rooms r SET pins = pinned, revision = r.revision + 1 WHERE r.id = v_room.id
     RETURNING r.revision INTO revision;
   status := 'ok';
   RETURN NEXT;
