@@ -1,4 +1,5 @@
 /* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history, the caller's view, the join QR code */
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "query.h"
@@ -191,11 +192,31 @@ static int patch_playlist(struct request *req, struct json_object *patch)
 	return 0;
 }
 
+/*
+ * "pin": absent, null (no PIN) or 4-8 digits, which room_settings() gets
+ * only as "pinHash", the keyed hash: the digits are never stored nor shown.
+ */
+static int patch_pin(struct request *req, const char *code, struct json_object *patch)
+{
+	char hash[AUTH_PIN_HASH_HEX];
+	struct json_object *v;
+	int present = room_pin_hash_or_reply(req, code, "pin", hash);
+
+	if (present < 0)
+		return -1;
+	if (present)
+		json_object_object_add(patch, "pinHash", json_object_new_string(hash));
+	else if (json_object_object_get_ex(req->json, "pin", &v))
+		json_object_object_add(patch, "pinHash", NULL);
+	return 0;
+}
+
 /* The body names settings and nothing else; replies 400 and returns -1 otherwise. */
 static int only_settings_or_reply(struct request *req)
 {
 	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
-		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId", NULL };
+		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId",
+		"pin", "replayCooldownMinutes", NULL };
 
 	json_object_object_foreach(req->json, key, val) {
 		int ok = 0;
@@ -218,7 +239,7 @@ static const char *const voting_modes[] = { "updown", "up", "off", NULL };
 static const char *const tie_rules[] = { "arrival", "fairness", NULL };
 
 /* The PATCH body as room_settings()'s patch (caller owns it), or NULL after replying 400. */
-static struct json_object *settings_patch_or_reply(struct request *req)
+static struct json_object *settings_patch_or_reply(struct request *req, const char *code)
 {
 	struct json_object *patch;
 
@@ -232,7 +253,9 @@ static struct json_object *settings_patch_or_reply(struct request *req)
 	    patch_int(req, patch, "memberCap", 1, 10000) != 0 ||
 	    patch_int(req, patch, "maxQueueLength", 1, 100000) != 0 ||
 	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0 ||
-	    patch_playlist(req, patch) != 0) {
+	    patch_playlist(req, patch) != 0 ||
+	    patch_pin(req, code, patch) != 0 ||
+	    patch_int(req, patch, "replayCooldownMinutes", 0, 1440) != 0) {
 		json_object_put(patch);
 		return NULL;
 	}
@@ -267,7 +290,7 @@ void rooms_update(struct request *req)
 	PGresult *res = NULL, *now = NULL;
 	long long revision;
 
-	if (code == NULL || (patch = settings_patch_or_reply(req)) == NULL)
+	if (code == NULL || (patch = settings_patch_or_reply(req, code)) == NULL)
 		return;
 	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
 	if ((res = query_or_reply(req, &room_settings_stmt, params)) == NULL ||

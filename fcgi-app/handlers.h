@@ -24,6 +24,8 @@ extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
 extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
 extern const struct status_word export_request_statuses[]; /* h_exports.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
+extern const struct status_word room_join_statuses[];      /* h_members.c */
+extern const struct status_word room_member_rename_statuses[];
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
 void health_live(struct request *req);
@@ -95,6 +97,8 @@ void rooms_members(struct request *req);
 void rooms_me(struct request *req);
 void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
+void rooms_join(struct request *req);   /* h_members.c */
+void rooms_rename(struct request *req);
 
 /* h_queue.c */
 void queue_get(struct request *req);

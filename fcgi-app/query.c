@@ -13,6 +13,11 @@ void reply_db_error(struct request *req, enum db_result r, const PGresult *res)
 		reply_error(req, 503, "the database is unavailable, try again shortly");
 		return;
 	}
+	if (strcmp(state, "QPIN1") == 0) {
+		/* room_member_touch(): a first write in a room with a PIN by a caller not admitted */
+		reply_error(req, 403, "this room has a PIN: join with POST /rooms/{code}/join first");
+		return;
+	}
 	log_error("SQLSTATE %s: %s", state,
 		  res ? PQresultErrorMessage(res) : "no result");
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||

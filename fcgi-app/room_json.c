@@ -47,6 +47,8 @@ static const struct column_field settings_fields[] = {
 	{ "maxSongDuration", "max_duration", col_json_int },
 	{ "tieRule", "tie_rule", col_json_text },
 	{ "fallbackPlaylistId", "fallback_playlist_id", col_json_text },
+	{ "hasPin", "has_pin", col_json_bool },
+	{ "replayCooldownMinutes", "replay_cooldown", col_json_int },
 	{ NULL, NULL, NULL },
 };
 

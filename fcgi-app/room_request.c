@@ -1,5 +1,6 @@
 /* room_request.c: what a room request names: the room and entry of its path, the member who asks, the room's channel */
 #include "room_request.h"
+#include "auth.h"
 #include "ids.h"
 #include "request.h"
 
@@ -37,4 +38,25 @@ const char *room_member_name(const struct request *req)
 void room_channel(char *out, size_t cap, const char *code)
 {
 	snprintf(out, cap, "rooms/%s", code);
+}
+
+int room_pin_hash_or_reply(struct request *req, const char *code, const char *key, char *out)
+{
+	struct json_object *v;
+	const char *pin;
+	size_t n;
+
+	if (req->json == NULL || !json_object_object_get_ex(req->json, key, &v) || v == NULL)
+		return 0;
+	pin = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	n = strlen(pin);
+	/* An embedded NUL would hide what follows it. */
+	if (json_object_is_type(v, json_type_string) && n != (size_t)json_object_get_string_len(v))
+		n = 0;
+	if (n < 4 || n > 8 || strspn(pin, "0123456789") != n) {
+		reply_error(req, 400, "\"%s\" must be a string of 4 to 8 digits (0-9)", key);
+		return -1;
+	}
+	auth_pin_hash(code, pin, out);
+	return 1;
 }

@@ -18,4 +18,11 @@ const char *room_member_name(const struct request *req);
 /* The room's nchan channel ("rooms/CODE": what GET /rooms/{code}/events subscribes to), into out. */
 void room_channel(char *out, size_t cap, const char *code);
 
+/*
+ * The body's field key as a room PIN, hashed for storage or comparison
+ * (auth_pin_hash) into out: 1 when it is a string of 4 to 8 ASCII digits, 0
+ * when it is absent or null, -1 after replying 400 naming the rule.
+ */
+int room_pin_hash_or_reply(struct request *req, const char *code, const char *key, char *out);
+
 #endif

@@ -80,6 +80,8 @@ const struct route routes[] = {
 	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/me", rooms_me, ROUTE_AUTH, 0, RATE_NONE },
+	{ "PATCH", "/rooms/:code/me", rooms_rename, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/join", rooms_join, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/qr.svg", rooms_qr, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },

@@ -91,6 +91,9 @@ const TABLE = [
   ['GET /rooms/:code/members',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   // README: "member"; any token is one (the answer of a non-member says role "member").
   ['GET /rooms/:code/me',                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  // any token: a caller who is not a member yet becomes one (the room has no PIN); banned: 403
+  ['PATCH /rooms/:code/me',                  [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  ['POST /rooms/:code/join',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
   ['GET /rooms/:code/qr.svg',                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['GET /rooms/:code/history',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['POST /rooms/:code/cohosts',              [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
@@ -274,6 +277,8 @@ const CALLS = {
   'PATCH /rooms/:code': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}`, body: { name: 'Renamed', votingMode: 'up' } }) },
   'GET /rooms/:code/members': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/members` }) },
   'GET /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me` }) },
+  'PATCH /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me`, body: { name: `Authz ${uid()}` } }) },
+  'POST /rooms/:code/join': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/join`, body: {} }) },
   'GET /rooms/:code/qr.svg': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/qr.svg`, svg: true }) },
   'GET /rooms/:code/history': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/history` }) },
   'POST /rooms/:code/cohosts': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts`, body: { memberId: w.member.id } }) },
@@ -417,6 +422,8 @@ const UNKNOWN = [
   ['POST',   '/rooms/ZZZZZZ/bans',                 'member',                                              404, 401],
   ['POST',   '/rooms/ZZZZZZ/cohosts',              'member',                                              404, 401],
   ['GET',    '/rooms/ZZZZZZ/me',                   undefined,                                             404, 401],
+  ['PATCH',  '/rooms/ZZZZZZ/me',                   { name: 'x' },                                         404, 401],
+  ['POST',   '/rooms/ZZZZZZ/join',                 {},                                                    404, 401],
 ];
 
 test('unknown ids: 404 before 403 for a registered stranger, 401 before 404 without a token', async () => {

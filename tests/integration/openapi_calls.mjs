@@ -187,6 +187,10 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('GET /rooms/:code/members', 'GET', '/rooms/ZZZZZZ/members');
   await call('GET /rooms/:code/me', 'GET', `/rooms/${code}/me`, { token: other.token });
   await call('GET /rooms/:code/me', 'GET', `/rooms/${code}/me`);
+  await call('PATCH /rooms/:code/me', 'PATCH', `/rooms/${code}/me`, { token: other.token, body: { name: ' Other ' } });
+  await call('PATCH /rooms/:code/me', 'PATCH', `/rooms/${code}/me`, { token: other.token, body: { name: '   ' } });
+  await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: (await newGuest('OpenAPI joiner')).token, body: {} });
+  await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: other.token, body: { pin: '12' } });
   await call('GET /rooms/:code/qr.svg', 'GET', `/rooms/${code}/qr.svg`);
   await call('GET /rooms/:code/qr.svg', 'GET', '/rooms/ZZZZZZ/qr.svg');
   const members = (await api('GET', `/rooms/${code}/members`)).json.data.members;

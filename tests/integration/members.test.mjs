@@ -1,0 +1,171 @@
+// members.test.mjs: who may become a member of a room and what members are
+// called: a room's PIN (format, never shown, joining right and wrong, the
+// rate limit on tries, writes refused before joining, members from before the
+// PIN kept), renaming oneself (trim, length, a suffix when taken, the message,
+// the entries' names), and the replay cooldown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, vote, queue, sse, until, DATA } from './lib.mjs';
+import { newSong } from './catalog_lib.mjs';
+
+function psql(sql) {
+  return execFileSync('psql', ['-X', '-qAt', '-h', `${DATA}/run/pg`, '-U', 'queued', '-d', 'queued', '-c', sql],
+    { encoding: 'utf8' }).trim();
+}
+
+const settings = (code, who, body) => api('PATCH', `/rooms/${code}`, { token: who.token, body });
+const join = (code, who, body = {}) => api('POST', `/rooms/${code}/join`, { token: who.token, body });
+const rename = (code, who, name) => api('PATCH', `/rooms/${code}/me`, { token: who.token, body: { name } });
+const add = (code, who, songId) => api('POST', `/rooms/${code}/queue`, { token: who.token, body: { songId } });
+const revisionOf = async (code) => assertOk(await queue(code)).revision;
+
+async function pinRoom(pin = '4821') {
+  const host = await newGuest('Pin host');
+  const room = await newRoom(host, 'PIN room');
+  const early = await newGuest('Early bird');
+  const song = await newSong({ duration: 200 });
+  await addEntry(room.code, early, song);
+  assertOk(await settings(room.code, host, { pin }));
+  return { host, room, code: room.code, early };
+}
+
+test('PIN format: 4 to 8 ASCII digits or null; anything else is a 400 naming the rule and changes nothing', async () => {
+  const host = await newGuest('Format host');
+  const { code } = await newRoom(host);
+  const before = await revisionOf(code);
+  for (const pin of ['123', '123456789', '12a4', ' 1234', '1234 ', '١٢٣٤', 1234, true, {}, '', '12\u00003456']) {
+    const res = await settings(code, host, { pin });
+    assertFail(res, 400);
+    assert.match(res.json.message, /"pin" must be a string of 4 to 8 digits/);
+  }
+  assert.equal(await revisionOf(code), before, 'a refused PIN moves nothing');
+  const room = assertOk(await api('GET', `/rooms/${code}`)).room;
+  assert.equal(room.settings.hasPin, false);
+  for (const pin of ['0000', '12345678']) assertOk(await settings(code, host, { pin }));
+  // a member (not host) may not set one
+  const other = await newGuest('Not host');
+  assertFail(await settings(code, other, { pin: '1111' }), 403);
+});
+
+test('the PIN is never returned: settings show hasPin only, and the database holds a keyed hash', async () => {
+  const { code, host } = await pinRoom('93017');
+  const texts = [];
+  const room = assertOk(await api('GET', `/rooms/${code}`));
+  texts.push(JSON.stringify(room));
+  assert.equal(room.room.settings.hasPin, true);
+  assert.ok(!('pin' in room.room.settings) && !('pinHash' in room.room.settings));
+  const changed = assertOk(await settings(code, host, { name: 'Still PIN' }));
+  texts.push(JSON.stringify(changed));
+  assert.equal(changed.settings.hasPin, true);
+  for (const path of ['/queue', '/members', '/history', '/me']) {
+    texts.push((await api('GET', `/rooms/${code}${path}`, { token: host.token })).text);
+  }
+  for (const t of texts) assert.ok(!t.includes('93017'), `the PIN shows in ${t}`);
+  const stored = psql(`SELECT pin_hash FROM rooms WHERE code = '${code}'`);
+  assert.match(stored, /^[0-9a-f]{64}$/);
+  for (const t of texts) assert.ok(!t.includes(stored), 'the hash shows');
+  // the same PIN in another room is another hash
+  const other = await pinRoom('93017');
+  assert.notEqual(psql(`SELECT pin_hash FROM rooms WHERE code = '${other.code}'`), stored);
+  // the settings message says hasPin, never the PIN
+  const stream = sse(`/rooms/${code}/events`);
+  await stream.opened;
+  assertOk(await settings(code, host, { pin: '55555' }));
+  const msg = (await stream.waitFor((e) => e.data.type === 'settings')).data;
+  stream.close();
+  assert.equal(msg.settings.hasPin, true);
+  assert.ok(!JSON.stringify(msg).includes('55555'));
+  // removing it
+  const off = assertOk(await settings(code, host, { pin: null }));
+  assert.equal(off.settings.hasPin, false);
+  assert.equal(psql(`SELECT pin_hash IS NULL FROM rooms WHERE code = '${code}'`), 't');
+});
+
+test('with a PIN, writes by someone not admitted are refused (nothing changes); joining with the right PIN admits', async () => {
+  const { code } = await pinRoom('2468');
+  const song = await newSong({ duration: 180 });
+  const { entries } = assertOk(await queue(code));
+  const before = await revisionOf(code);
+  const stranger = await newGuest('Stranger');
+  const refusals = [
+    await add(code, stranger, song),
+    await vote(code, entries[0].id, stranger, 1),
+  ];
+  for (const res of refusals) {
+    assertFail(res, 403);
+    assert.equal(res.json.message, 'this room has a PIN: join with POST /rooms/{code}/join first');
+  }
+  assert.equal(await revisionOf(code), before);
+  assert.equal(assertOk(await api('GET', `/rooms/${code}/members`)).members.some((m) => m.id === stranger.id), false);
+  // watching needs no PIN
+  assertOk(await queue(code));
+  assertOk(await api('GET', `/rooms/${code}/history`));
+  // joining: the PIN is required, of the right form, and right
+  let res = await join(code, stranger);
+  assertFail(res, 400);
+  assert.match(res.json.message, /"pin" is required/);
+  assertFail(await join(code, stranger, { pin: '12' }), 400);
+  res = await join(code, stranger, { pin: '1357' });
+  assertFail(res, 403);
+  assert.equal(res.json.message, 'wrong PIN');
+  const member = assertOk(await join(code, stranger, { pin: '2468' })).member;
+  assert.equal(member.id, stranger.id);
+  assert.equal(member.role, 'member');
+  assert.equal(await revisionOf(code), before, 'a join is not a change of the queue');
+  // now the writes go through; joining again is fine without the PIN
+  assertOk(await add(code, stranger, song), 201);
+  assertOk(await vote(code, entries[0].id, stranger, 1));
+  assertOk(await join(code, stranger));
+});
+
+test('members from before the PIN, the host and co-hosts stay admitted; removing the PIN opens the room', async () => {
+  const { code, host, early } = await pinRoom('8080');
+  const cohost = await newGuest('Co');
+  assertOk(await settings(code, host, { pin: null }));
+  await addEntry(code, cohost, await newSong({ duration: 100 }));
+  assertOk(await api('POST', `/rooms/${code}/cohosts`, { token: host.token, body: { memberId: cohost.id } }));
+  assertOk(await settings(code, host, { pin: '8080' }));
+  for (const who of [host, early, cohost]) assertOk(await add(code, who, await newSong({ duration: 100 })), 201);
+  assertOk(await join(code, early, { pin: '0000' }), 200); // a member: the PIN is not asked again
+  const late = await newGuest('Late');
+  assertFail(await add(code, late, await newSong({ duration: 100 })), 403);
+  assertOk(await settings(code, cohost, { pin: null }));
+  assertOk(await add(code, late, await newSong({ duration: 100 })), 201);
+});
+
+test('a banned member cannot join back in', async () => {
+  const { code, host, early } = await pinRoom('1234');
+  assertOk(await api('POST', `/rooms/${code}/bans`, { token: host.token, body: { memberId: early.id } }));
+  assertFail(await join(code, early, { pin: '1234' }), 403);
+});
+
+test('wrong PINs are rate-limited per caller and room: 429 with Retry-After, even for the right PIN then', async () => {
+  const { code } = await pinRoom('7777');
+  const guesser = await newGuest('Guesser');
+  for (let i = 0; i < 5; i++) assertFail(await join(code, guesser, { pin: `100${i}` }), 403);
+  let res = await join(code, guesser, { pin: '7777' });
+  assertFail(res, 429);
+  const wait = Number(res.headers.get('retry-after'));
+  assert.ok(wait >= 1 && wait <= 600, `Retry-After ${wait}`);
+  assert.match(res.json.message, /PIN tries/);
+  // another caller, and the same caller in another room, are counted apart
+  const other = await newGuest('Other');
+  assertOk(await join(code, other, { pin: '7777' }));
+  const second = await pinRoom('7777');
+  assertOk(await join(second.code, guesser, { pin: '7777' }));
+  // a malformed PIN is a 400 and not a try
+  res = await join(second.code, await newGuest('Typo'), { pin: 'abcd' });
+  assertFail(res, 400);
+});
+
+test('join without a PIN on the room makes the caller a member; unknown room 404', async () => {
+  const host = await newGuest('Open host');
+  const { code } = await newRoom(host);
+  const g = await newGuest('Walk-in');
+  const m = assertOk(await join(code, g)).member;
+  assert.equal(m.name, 'Walk-in');
+  assert.ok(assertOk(await api('GET', `/rooms/${code}/members`)).members.some((x) => x.id === g.id));
+  assertFail(await join('ZZZZZZ', g), 404);
+  assertFail(await api('POST', `/rooms/${code}/join`, { body: {} }), 401);
+});
