@@ -59,6 +59,11 @@ export function applyMessage(state, m) {
         if (e) e.score = score;
       }
       break;
+    case 'member_renamed':
+      for (const e of [...state.entries.values(), state.nowPlaying]) {
+        if (e && !e.fallback && e.addedBy?.id === m.memberId) e.addedBy = { ...e.addedBy, name: m.name };
+      }
+      break;
     case 'settings':
       if (m.settings?.tieRule) state.tieRule = m.settings.tieRule;
       if (m.name) state.name = m.name;

@@ -213,3 +213,52 @@ test('1,000 random operations from several clients: every client ends equal to t
     c.stop();
   }
 });
+
+test('renames mixed with adds, votes and advances in random interleavings: every client\'s adder names equal the server\'s', async () => {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const members = [host, ...await Promise.all(Array.from({ length: 5 }, (_, i) => newGuest(`r${i}`)))];
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+  ];
+  await assertConverged(clients, room.code);
+  let seed = 4242;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const names = ['Ada', 'ada', 'Bo', 'Cy', 'DJ Ada', '  Bo  '];
+  const names_of = (entries, playing) => [...entries, ...(playing ? [playing] : [])]
+    .map((e) => [e.id, e.addedBy.id, e.addedBy.name]).sort((a, b) => a[0] - b[0]);
+  let renamed = 0;
+  for (let round = 0; round < 30; round++) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const batch = [];
+    for (let k = 0; k < 8; k++) {
+      const who = pick(members);
+      const r = rnd(100);
+      if (r < 30) batch.push(api('PATCH', `/rooms/${room.code}/me`, { token: who.token, body: { name: pick(names) } }));
+      else if (r < 60 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else if (r < 92) batch.push(vote(room.code, pick(waiting), who, pick([-1, 0, 1])));
+      else batch.push(api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: snap.nowPlaying?.id ?? null } }));
+    }
+    for (const res of await Promise.all(batch)) {
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+      if (res.json?.data?.memberId && res.json.data.name) renamed++;
+    }
+  }
+  await assertConverged(clients, room.code, 5000, 'convergence after renames');
+  const q = assertOk(await queue(room.code));
+  const server = names_of(q.entries, q.nowPlaying);
+  const members_now = assertOk(await api('GET', `/rooms/${room.code}/members`)).members;
+  const lower = members_now.map((m) => m.name.toLowerCase());
+  assert.equal(new Set(lower).size, lower.length, 'names are unique in the room');
+  for (const [, id, name] of server) assert.equal(name, members_now.find((m) => m.id === id).name, 'entries show the member\'s room name');
+  for (const c of clients) {
+    assert.deepEqual(names_of([...c.state.entries.values()], c.state.nowPlaying), server);
+    c.stop();
+  }
+  assert.ok(renamed > 20, `renames happened: ${renamed}`);
+});

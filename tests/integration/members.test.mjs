@@ -169,3 +169,105 @@ test('join without a PIN on the room makes the caller a member; unknown room 404
   assertFail(await join('ZZZZZZ', g), 404);
   assertFail(await api('POST', `/rooms/${code}/join`, { body: {} }), 401);
 });
+
+test('rename: trimmed, 1-40 characters, the same name again changes nothing; bad names are 400 and change nothing', async () => {
+  const host = await newGuest('Rename host');
+  const { code } = await newRoom(host);
+  const g = await newGuest('Zed');
+  await addEntry(code, g, await newSong({ duration: 100 }));
+  const before = await revisionOf(code);
+  for (const name of ['', '   ', '\t\n', 'x'.repeat(41), ` ${'é'.repeat(41)} `, 'a\u0007b', 42, null]) {
+    const res = await rename(code, g, name);
+    assertFail(res, 400);
+    assert.match(res.json.message, /"name"/);
+  }
+  assert.equal(await revisionOf(code), before);
+  let r = assertOk(await rename(code, g, `  ${'é'.repeat(40)}  `));
+  assert.equal(r.name, 'é'.repeat(40));
+  assert.equal(r.revision, before + 1);
+  r = assertOk(await rename(code, g, '  Zoë the DJ '));
+  assert.equal(r.name, 'Zoë the DJ');
+  assert.equal(r.revision, before + 2);
+  r = assertOk(await rename(code, g, 'Zoë the DJ'));
+  assert.equal(r.revision, before + 2, 'unchanged: no new revision');
+  assert.equal(await revisionOf(code), before + 2);
+  const me = assertOk(await api('GET', `/rooms/${code}/me`, { token: g.token })).member;
+  assert.equal(me.name, 'Zoë the DJ');
+});
+
+test('rename: unique in the room by a suffix, case-insensitively; first contact gets a unique name too; the name sticks', async () => {
+  const host = await newGuest('Ada');
+  const { code } = await newRoom(host);
+  const a2 = await newGuest('ada');
+  const a3 = await newGuest('ADA');
+  const e2 = (await addEntry(code, a2, await newSong({ duration: 100 }))).entry;
+  assert.equal(e2.addedBy.name, 'ada 2');
+  await addEntry(code, a3, await newSong({ duration: 100 }));
+  let members = assertOk(await api('GET', `/rooms/${code}/members`)).members;
+  assert.deepEqual(members.map((m) => m.name), ['Ada', 'ada 2', 'ADA 3']);
+  // a rename to a taken name (any case) gets the next free suffix
+  const b = await newGuest('Bob');
+  assert.equal(assertOk(await rename(code, b, 'ADA')).name, 'ADA 4');
+  // one's own name in another case is not taken by oneself
+  assert.equal(assertOk(await rename(code, host, 'ADA')).name, 'ADA');
+  // a long name keeps 40 characters with its suffix
+  const long = 'L'.repeat(40);
+  const l1 = await newGuest('L1');
+  const l2 = await newGuest('L2');
+  assert.equal(assertOk(await rename(code, l1, long)).name, long);
+  assert.equal(assertOk(await rename(code, l2, long.toLowerCase())).name, `${'l'.repeat(38)} 2`);
+  // a later touch (a vote) does not overwrite the chosen name with the token's
+  const entry = (await addEntry(code, host, await newSong({ duration: 100 }))).entry;
+  assertOk(await vote(code, entry.id, b, 1));
+  members = assertOk(await api('GET', `/rooms/${code}/members`)).members;
+  assert.equal(members.find((m) => m.id === b.id).name, 'ADA 4');
+  // the host's name in the room follows
+  assert.equal(assertOk(await api('GET', `/rooms/${code}`)).room.host.name, 'ADA');
+});
+
+test('rename: one member_renamed message; the member\'s waiting and playing entries show the new name, played ones keep theirs', async () => {
+  const host = await newGuest('Host R');
+  const { code } = await newRoom(host);
+  const g = await newGuest('Old name');
+  const [s1, s2, s3] = [await newSong({ duration: 100 }), await newSong({ duration: 100 }), await newSong({ duration: 100 })];
+  const first = (await addEntry(code, g, s1)).entry;
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: first.id } })); // first has played
+  await addEntry(code, g, s2);
+  await addEntry(code, g, s3);
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  const other = await newGuest('Other adder');
+  await addEntry(code, other, await newSong({ duration: 100 }));
+  const stream = sse(`/rooms/${code}/events`);
+  await stream.opened;
+  const before = await revisionOf(code);
+  const r = assertOk(await rename(code, g, 'New name'));
+  const msg = (await stream.waitFor((e) => e.data.type === 'member_renamed')).data;
+  await new Promise((res) => setTimeout(res, 200));
+  stream.close();
+  assert.deepEqual(msg, { type: 'member_renamed', revision: before + 1, memberId: g.id, name: 'New name' });
+  assert.equal(stream.events.length, 1, 'one message');
+  assert.equal(r.revision, before + 1);
+  const q = assertOk(await queue(code));
+  const mine = [q.nowPlaying, ...q.entries].filter((e) => e.addedBy.id === g.id);
+  assert.equal(mine.length, 2);
+  for (const e of mine) assert.equal(e.addedBy.name, 'New name');
+  assert.equal(q.entries.find((e) => e.addedBy.id === other.id).addedBy.name, 'Other adder');
+  const history = assertOk(await api('GET', `/rooms/${code}/history`)).entries;
+  assert.equal(history.find((e) => e.id === first.id).addedBy.name, 'Old name');
+  // a later add carries the room name
+  assert.equal((await addEntry(code, g, await newSong({ duration: 100 }))).entry.addedBy.name, 'New name');
+});
+
+test('rename: a banned member cannot; in a PIN room a visitor must join first', async () => {
+  const { code, host, early } = await pinRoom('3141');
+  const visitor = await newGuest('Visitor');
+  const before = await revisionOf(code);
+  assertFail(await rename(code, visitor, 'Sneaky'), 403);
+  assert.equal(await revisionOf(code), before);
+  assertOk(await join(code, visitor, { pin: '3141' }));
+  assert.equal(assertOk(await rename(code, visitor, 'Welcome')).name, 'Welcome');
+  assertOk(await api('POST', `/rooms/${code}/bans`, { token: host.token, body: { memberId: early.id } }));
+  assertFail(await rename(code, early, 'Back'), 403);
+  assertFail(await rename('ZZZZZZ', early, 'x'), 404);
+});
