@@ -271,3 +271,73 @@ test('rename: a banned member cannot; in a PIN room a visitor must join first', 
   assertFail(await rename(code, early, 'Back'), 403);
   assertFail(await rename('ZZZZZZ', early, 'x'), 404);
 });
+
+test('replay cooldown: setting 0-1440 (default 0); bad values are 400 and change nothing', async () => {
+  const host = await newGuest('Cool host');
+  const { code } = await newRoom(host);
+  assert.equal(assertOk(await api('GET', `/rooms/${code}`)).room.settings.replayCooldownMinutes, 0);
+  const before = await revisionOf(code);
+  for (const v of [-1, 1441, 1.5, '10', true]) {
+    const res = await settings(code, host, { replayCooldownMinutes: v });
+    assertFail(res, 400);
+    assert.match(res.json.message, /replayCooldownMinutes/);
+  }
+  assert.equal(await revisionOf(code), before);
+  assert.equal(assertOk(await settings(code, host, { replayCooldownMinutes: 1440 })).settings.replayCooldownMinutes, 1440);
+  assert.equal(assertOk(await settings(code, host, { replayCooldownMinutes: null })).settings.replayCooldownMinutes, 0);
+});
+
+test('replay cooldown: a song that finished or was skipped within N minutes is refused with allowedAt; accepted once that has passed', async () => {
+  const host = await newGuest('Cool host');
+  const { code } = await newRoom(host);
+  const g = await newGuest('Cool guest');
+  const song = await newSong({ duration: 200 });
+  const first = (await addEntry(code, g, song)).entry;
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  // without a cooldown the song playing may be queued again (as before)
+  const again = (await addEntry(code, g, song)).entry;
+  assertOk(await api('DELETE', `/rooms/${code}/queue/${again.id}`, { token: g.token }));
+  assertOk(await settings(code, host, { replayCooldownMinutes: 30 }));
+  // playing now: refused until its end plus the cooldown
+  let before = await revisionOf(code);
+  let res = await add(code, g, song);
+  assertFail(res, 403);
+  assert.match(res.json.message, /this song is playing now; the room's replay cooldown allows it again at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+  const playingAllowed = Date.parse(res.json.data.allowedAt);
+  assert.ok(Math.abs(playingAllowed - (Date.parse(first.addedAt) + 200e3 + 30 * 60e3)) < 60e3, res.json.data.allowedAt);
+  assert.equal(await revisionOf(code), before);
+  // finished 12 minutes ago: allowed 18 minutes from now
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: first.id } }));
+  psql(`UPDATE queue_entries SET ended_at = now() - interval '12 minutes' WHERE id = ${first.id}`);
+  before = await revisionOf(code);
+  res = await add(code, g, song);
+  assertFail(res, 403);
+  const allowed = res.json.data.allowedAt;
+  assert.match(res.json.message, new RegExp(`^this song played 12 minutes ago; the room's replay cooldown allows it again at ${allowed.replace(/\./g, '\\.')}$`));
+  assert.ok(Math.abs(Date.parse(allowed) - (Date.now() + 18 * 60e3)) < 60e3, allowed);
+  assert.equal(await revisionOf(code), before);
+  // another song is fine; a shorter cooldown lets it in
+  assertOk(await add(code, g, await newSong({ duration: 100 })), 201);
+  assertOk(await settings(code, host, { replayCooldownMinutes: 10 }));
+  assertOk(await add(code, g, song), 201);
+});
+
+test('replay cooldown: a skipped song counts; once the time has passed it is accepted; a removed one never counted', async () => {
+  const host = await newGuest('Skip host');
+  const { code } = await newRoom(host);
+  const [a, b] = [await newGuest('Sa'), await newGuest('Sb')];
+  const song = await newSong({ duration: 200 });
+  const e = (await addEntry(code, a, song)).entry;
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  assertOk(await api('POST', `/rooms/${code}/skip`, { token: a.token, body: { entryId: e.id } }));
+  assert.equal(assertOk(await api('POST', `/rooms/${code}/skip`, { token: b.token, body: { entryId: e.id } })).skipped, true);
+  assertOk(await settings(code, host, { replayCooldownMinutes: 5 }));
+  assertFail(await add(code, a, song), 403);
+  psql(`UPDATE queue_entries SET ended_at = now() - interval '5 minutes 1 second' WHERE id = ${e.id}`);
+  assertOk(await add(code, a, song), 201);
+  // removed while waiting: it never played
+  const other = await newSong({ duration: 100 });
+  const w = (await addEntry(code, a, other)).entry;
+  assertOk(await api('DELETE', `/rooms/${code}/queue/${w.id}`, { token: a.token }));
+  assertOk(await add(code, a, other), 201);
+});
