@@ -21,7 +21,55 @@ export async function roomView(main, rawCode) {
     await askName(main, room);
     main.replaceChildren();
   }
+  if (room.settings?.hasPin && !await admitted(room)) {
+    await askPin(main, room);
+    main.replaceChildren();
+  }
   return new RoomScreen(main, room).start();
+}
+
+/** In a room with a PIN: is the caller a member already (admitted before, host, co-host)? */
+async function admitted(room) {
+  try {
+    await api('POST', `/rooms/${room.code}/join`, { auth: 'member', body: {} });
+    return true;
+  } catch {
+    return false; // 400: the PIN is wanted
+  }
+}
+
+/**
+ * The room's PIN, asked once before joining: a wrong one is said in the form
+ * (so are too many tries); watching needs none.
+ */
+function askPin(main, room) {
+  return new Promise((resolve) => {
+    const input = h('input', { id: 'room-pin', name: 'pin', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{4,8}',
+      maxlength: '8', required: true, 'aria-describedby': 'pin-error' });
+    const error = h('p', { id: 'pin-error', class: 'error', role: 'alert' });
+    const form = h('form', {
+      class: 'card', id: 'pin-form', onsubmit: async (ev) => {
+        ev.preventDefault();
+        const button = form.querySelector('button[type=submit]');
+        button.disabled = true;
+        try {
+          await api('POST', `/rooms/${room.code}/join`, { auth: 'member', body: { pin: input.value.trim() } });
+          resolve();
+        } catch (e) {
+          error.textContent = e.status === 403 ? 'Wrong PIN: try again.' : e.message;
+          input.select();
+        } finally {
+          button.disabled = false;
+        }
+      },
+    }, h('h1', {}, `“${room.name}” has a PIN`),
+    h('label', { for: 'room-pin' }, 'The PIN the host gave you (4 to 8 digits)'), input, error,
+    h('div', { class: 'row' },
+      h('button', { class: 'primary', type: 'submit' }, 'Join the room'),
+      h('button', { type: 'button', id: 'pin-watch', onclick: () => resolve() }, 'Just watch')));
+    main.append(form);
+    input.focus();
+  });
 }
 
 /** A guest picks the name the room shows next to their songs. */
@@ -126,7 +174,7 @@ class RoomScreen {
             try { await navigator.clipboard.writeText(link); ev.target.textContent = 'Link copied'; } catch { toast(link); }
           } }, 'Copy join link'))));
     this.main.append(
-      h('div', { class: 'room-head' }, h('div', {}, this.els.name, h('p', { class: 'muted small', id: 'room-meta' }))),
+      h('div', { class: 'room-head' }, h('div', {}, this.els.name, h('p', { class: 'muted small', id: 'room-meta' }), h('div', { id: 'my-name-row' }))),
       h('div', { class: 'room-grid' },
         this.els.now,
         h('section', { class: 'card area-add', 'aria-labelledby': 'add-h' },
@@ -154,6 +202,7 @@ class RoomScreen {
     for (const [id, o] of this.overlay) if (state.revision >= o.until || !state.entries.has(id)) this.overlay.delete(id);
     if (m.type === 'role' || m.type === 'member_unbanned' || (m.type === 'member_banned' && m.memberId === myId())) this.loadMe();
     if (m.type === 'settings' || m.type === 'role') this.reloadRoom();
+    if (m.type === 'member_renamed') this.renamed(m);
     if (m.type === 'advance' || m.type === 'snapshot') this.me.skipVoted = m.type === 'snapshot' ? this.me.skipVoted : false;
     if (m.type === 'advance') for (const id of [...this.myVotes.keys()]) if (!state.entries.has(id)) this.myVotes.delete(id);
     this.renderQueue();
@@ -365,6 +414,35 @@ class RoomScreen {
     });
   }
 
+  // ---------------------------------------------------------------- my name
+
+  /** A member renamed themself: their rows (and mine, and the host line) show it. */
+  renamed(m) {
+    for (const li of this.rows.values()) li.dataset.key = '';
+    this.els.now.dataset.key = '';
+    if (m.memberId === myId()) this.me.member.name = m.name;
+    if (m.memberId === this.room.host.id) this.room.host.name = m.name;
+    this.renderControls();
+  }
+
+  /** "You appear as NAME", and a form to change it (PATCH /rooms/{code}/me). */
+  renderMyName() {
+    const input = h('input', { id: 'rename-input', maxlength: '40', value: this.me.member.name, required: true, 'aria-label': 'Your name in this room' });
+    const form = h('form', { id: 'rename-form', class: 'row', hidden: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      act(form.querySelector('button[type=submit]'), async () => {
+        const r = await api('PATCH', `/rooms/${this.code}/me`, { auth: 'member', body: { name: input.value } });
+        this.me.member.name = r.name;
+        toast(`You appear as ${r.name}.`);
+        this.renderControls();
+      });
+    } }, input, h('button', { type: 'submit', class: 'primary' }, 'Save'));
+    return h('div', { id: 'my-name-row' },
+      h('p', { class: 'small' }, 'You appear as ', h('strong', { id: 'my-name' }, this.me.member.name), ' ',
+        !this.me.member.banned && h('button', { type: 'button', id: 'rename', onclick: () => { form.hidden = !form.hidden; if (!form.hidden) input.focus(); } }, 'Rename')),
+      form);
+  }
+
   // ---------------------------------------------------------------- host controls
 
   renderControls() {
@@ -372,6 +450,7 @@ class RoomScreen {
     const s = this.room.settings;
     document.getElementById('room-meta').textContent =
       `Hosted by ${this.room.host.name} · ${this.me.member.role === 'member' ? `you are ${this.me.member.name}` : `you are ${this.me.member.role === 'host' ? 'the host' : 'a co-host'}`}`;
+    document.getElementById('my-name-row')?.replaceWith(this.renderMyName());
     if (this.me.member.banned) {
       c.replaceChildren(h('div', { class: 'card' }, h('p', {}, 'The host has banned you from this room: you can watch, not add or vote.')));
       return;
@@ -390,6 +469,12 @@ class RoomScreen {
       field('s-dur', 'Maximum song length (seconds)', num('s-dur', s.maxSongDuration, 1)),
       field('s-auto', 'Remove a song when its score falls to', num('s-auto', s.autoRemoveThreshold)),
       field('s-fallback', 'Fallback playlist', select('s-fallback', s.fallbackPlaylistId ?? '', [['', 'None'], ...(this.playlists || []).map((p) => [p.id, p.name])])),
+      field('s-cooldown', 'Replay cooldown: a song that played cannot be added again for (minutes; 0: off)',
+        h('input', { id: 's-cooldown', type: 'number', min: '0', max: '1440', inputmode: 'numeric', value: s.replayCooldownMinutes ?? 0 })),
+      field('s-pin', s.hasPin ? 'PIN (set; type a new one to change it)' : 'PIN to join (4 to 8 digits; empty: anyone may join)',
+        h('input', { id: 's-pin', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{4,8}', maxlength: '8', placeholder: s.hasPin ? '••••' : 'no PIN' })),
+      s.hasPin && h('label', { class: 'row small', style: 'font-weight:400' },
+        h('input', { type: 'checkbox', id: 's-pin-remove', style: 'width:auto;min-height:0' }), 'Remove the PIN'),
       h('p', {}, h('button', { class: 'primary', type: 'submit' }, 'Save settings')));
     const members = h('ul', { class: 'plain', id: 'members' });
     c.replaceChildren(
@@ -411,7 +496,10 @@ class RoomScreen {
       fallbackPlaylistId: val('s-fallback') || null,
     };
     const patch = {};
+    want.replayCooldownMinutes = Number(val('s-cooldown') || 0);
     for (const [k, v] of Object.entries(want)) if ((k === 'name' ? this.room.name : s[k]) !== v) patch[k] = v;
+    if (val('s-pin') !== '') patch.pin = val('s-pin').trim();
+    else if (form.querySelector('#s-pin-remove')?.checked) patch.pin = null;
     if (!Object.keys(patch).length) { toast('Nothing changed.'); return; }
     await act(form.querySelector('button[type=submit]'), async () => {
       const r = await api('PATCH', `/rooms/${this.code}`, { auth: 'member', body: patch });
