@@ -140,3 +140,29 @@ void rooms_rename(struct request *req)
 out:
 	PQclear(res);
 }
+
+/*
+ * GET /rooms/{code}/events: who may follow the room live. nginx passes every
+ * subscription here first; the answer is an X-Accel-Redirect to the internal
+ * nchan location of the room's channel (nginx hands the connection over:
+ * EventSource, WebSocket or long-poll, with the query such as
+ * ?last_event_id= kept), or a 403 for a room that hides its queue from a
+ * caller who is not its member. EventSource cannot send headers: the token
+ * may come as ?token= as well as in Authorization.
+ */
+void rooms_events(struct request *req)
+{
+	const char *code = room_code_or_reply(req, req->params[0]);
+	const char *token = req_query(req, "token"), *why;
+
+	if (code == NULL)
+		return;
+	if (req->who.id[0] == '\0' && token != NULL &&
+	    auth_identify(req_printf(req, "Bearer %s", token), &req->who, &why) != 0)
+		memset(&req->who, 0, sizeof req->who);
+	if (room_hidden_refused_or_reply(req, code) != 0)
+		return;
+	req->res.accel_redirect = req_printf(req, "/_sub/rooms/%s%s%s", code,
+					     req->query && *req->query ? "?" : "", req->query ? req->query : "");
+	req->res.status = 200;
+}

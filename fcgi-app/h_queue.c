@@ -21,7 +21,7 @@
  * A room with nothing queued still yields one row (entry columns NULL).
  */
 DB_STMT(queue_snapshot, 1,
-	"SELECT r.revision, r.tie_rule, e.state, " ROOM_ENTRY_SELECT
+	"SELECT r.revision, r.tie_rule, r.hide_queue, e.state, " ROOM_ENTRY_SELECT
 	"  FROM rooms r"
 	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state IN ('waiting', 'playing')"
 	" WHERE r.code = $1"
@@ -134,16 +134,22 @@ void queue_get(struct request *req)
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
 	struct json_object *data = NULL;
+	const char *json;
 
 	if (code == NULL || queue_cache_reply_cached(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &queue_snapshot, params, "room not found")) == NULL)
 		goto out;
+	/* Hidden: read in the same statement as the rows, so no hidden revision is ever cached. */
+	if (db_bool(res, 0, "hide_queue") && room_hidden_refused_or_reply(req, code) != 0)
+		goto out;
 	data = queue_json(res, code);
-	queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"),
-				json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (db_bool(res, 0, "hide_queue"))
+		queue_cache_reply_private(req, db_long(res, 0, "revision"), json);
+	else
+		queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"), json);
 out:
 	json_object_put(data);
 	PQclear(res);

@@ -115,6 +115,9 @@ void rooms_get(struct request *req)
 	if ((res = query_row_or_reply(req, &room_by_code, params, "room not found")) == NULL)
 		goto out;
 	playing = !db_is_null(res, 0, "entry_id");
+	/* A hidden queue hides what plays too, from all but the members. */
+	if (playing && db_bool(res, 0, "hide_queue") && room_hidden_refused(code, req->who.id) != 0)
+		playing = 0;
 	room = room_json(res, 0);
 	json_object_object_add(room, "settings", room_settings_json(res, 0));
 	json_object_object_add(room, "cohosts", col_json_parsed(res, 0, "cohosts"));
@@ -211,12 +214,27 @@ static int patch_pin(struct request *req, const char *code, struct json_object *
 	return 0;
 }
 
+/* "hideQueue": absent, true or false. */
+static int patch_hide(struct request *req, struct json_object *patch)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req->json, "hideQueue", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		reply_error(req, 400, "\"hideQueue\" must be true or false");
+		return -1;
+	}
+	json_object_object_add(patch, "hideQueue", json_object_get(v));
+	return 0;
+}
+
 /* The body names settings and nothing else; replies 400 and returns -1 otherwise. */
 static int only_settings_or_reply(struct request *req)
 {
 	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
 		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId",
-		"pin", "replayCooldownMinutes", NULL };
+		"pin", "replayCooldownMinutes", "hideQueue", NULL };
 
 	json_object_object_foreach(req->json, key, val) {
 		int ok = 0;
@@ -255,7 +273,8 @@ static struct json_object *settings_patch_or_reply(struct request *req, const ch
 	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0 ||
 	    patch_playlist(req, patch) != 0 ||
 	    patch_pin(req, code, patch) != 0 ||
-	    patch_int(req, patch, "replayCooldownMinutes", 0, 1440) != 0) {
+	    patch_int(req, patch, "replayCooldownMinutes", 0, 1440) != 0 ||
+	    patch_hide(req, patch) != 0) {
 		json_object_put(patch);
 		return NULL;
 	}
@@ -269,6 +288,7 @@ const struct status_word room_settings_statuses[] = {
 	{ "forbidden", 403, "only the room's host or a co-host may do this" },
 	{ "no_playlist", 404, "fallback playlist not found" },
 	{ "playlist_forbidden", 403, "the fallback playlist must be one you can read" },
+	{ "hide_needs_pin", 400, "\"hideQueue\" needs a PIN: set \"pin\" too" },
 	STATUS_END,
 };
 
@@ -440,7 +460,7 @@ void rooms_members(struct request *req)
 	PGresult *res = NULL;
 	struct json_object *members;
 
-	if (code == NULL)
+	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
 		return;
 	const char *params[] = { code };
 	/* Every room has its host as a member: no row, no room. */
@@ -461,7 +481,7 @@ void rooms_history(struct request *req)
 	PGresult *res = NULL;
 	struct json_object *played;
 
-	if (code == NULL)
+	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
 		return;
 	const char *params[] = { code };
 	if ((res = query_or_reply(req, &room_history_stmt, params)) == NULL)

@@ -99,6 +99,7 @@ void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
 void rooms_join(struct request *req);   /* h_members.c */
 void rooms_rename(struct request *req);
+void rooms_events(struct request *req);
 
 /* h_queue.c */
 void queue_get(struct request *req);

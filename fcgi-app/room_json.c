@@ -49,6 +49,7 @@ static const struct column_field settings_fields[] = {
 	{ "fallbackPlaylistId", "fallback_playlist_id", col_json_text },
 	{ "hasPin", "has_pin", col_json_bool },
 	{ "replayCooldownMinutes", "replay_cooldown", col_json_int },
+	{ "hideQueue", "hide_queue", col_json_bool },
 	{ NULL, NULL, NULL },
 };
 

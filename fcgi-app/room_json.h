@@ -15,7 +15,8 @@
 	"r.id, r.code, r.name, r.revision, r.host_id, r.host_name, iso_time(r.created_at) AS created_at"
 #define ROOM_SETTINGS_SELECT \
 	"r.voting_mode, r.auto_remove_threshold, r.member_cap, r.max_queue, r.max_duration," \
-	" r.tie_rule, r.fallback_playlist_id, r.pin_hash IS NOT NULL AS has_pin, r.replay_cooldown"
+	" r.tie_rule, r.fallback_playlist_id, r.pin_hash IS NOT NULL AS has_pin, r.replay_cooldown," \
+	" r.hide_queue"
 #define ROOM_ENTRY_SELECT \
 	"e.id AS entry_id, e.song_id, s.title, s.performer, s.duration, e.score, e.added_by_id," \
 	" e.added_by_name, iso_time(e.added_at) AS added_at, e.fallback," \
@@ -31,7 +32,7 @@
 struct json_object *room_json(const PGresult *res, int row);
 
 /*
- * {votingMode, autoRemoveThreshold, memberCap, ..., hasPin, replayCooldownMinutes}
+ * {votingMode, autoRemoveThreshold, memberCap, ..., hasPin, replayCooldownMinutes, hideQueue}
  * from ROOM_SETTINGS_SELECT's columns (never the PIN's hash). Caller owns it.
  */
 struct json_object *room_settings_json(const PGresult *res, int row);

@@ -1,7 +1,9 @@
 /* room_request.c: what a room request names: the room and entry of its path, the member who asks, the room's channel */
 #include "room_request.h"
 #include "auth.h"
+#include "db.h"
 #include "ids.h"
+#include "query.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -59,4 +61,35 @@ int room_pin_hash_or_reply(struct request *req, const char *code, const char *ke
 	}
 	auth_pin_hash(code, pin, out);
 	return 1;
+}
+
+DB_STMT(room_hidden_access, 2,
+	"SELECT r.hide_queue AND NOT EXISTS (SELECT 1 FROM room_members m"
+	"        WHERE m.room_id = r.id AND m.member_id = $2 AND NOT m.banned) AS refused"
+	"  FROM rooms r WHERE r.code = $1");
+
+int room_hidden_refused(const char *code, const char *member)
+{
+	const char *params[] = { code, member };
+	PGresult *res = NULL;
+	int refused = -1;
+
+	if (db_exec(&room_hidden_access, params, &res) == DB_OK)
+		refused = PQntuples(res) == 0 ? 2 : db_bool(res, 0, "refused");
+	PQclear(res);
+	return refused;
+}
+
+int room_hidden_refused_or_reply(struct request *req, const char *code)
+{
+	int refused = room_hidden_refused(code, req->who.id);
+
+	if (refused < 0)
+		reply_error(req, 503, "the database is unavailable, try again shortly");
+	else if (refused == 2)
+		reply_error(req, 404, "room not found");
+	else if (refused)
+		reply_error(req, 403, "this room hides its queue from all but its members: join with "
+			    "POST /rooms/{code}/join (and the PIN), then send your token");
+	return refused ? -1 : 0;
 }

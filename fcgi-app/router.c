@@ -82,6 +82,7 @@ const struct route routes[] = {
 	{ "GET", "/rooms/:code/me", rooms_me, ROUTE_AUTH, 0, RATE_NONE },
 	{ "PATCH", "/rooms/:code/me", rooms_rename, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/join", rooms_join, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/events", rooms_events, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/qr.svg", rooms_qr, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },

@@ -1,6 +1,7 @@
 -- 015_member_rules.sql: who may become a member, and what members are called.
 -- A room may have a PIN (kept as a keyed hash the workers make: the database
--- never sees the digits), which becoming a member then needs; a member may
+-- never sees the digits), which becoming a member then needs, and with a PIN
+-- may hide its queue from all but its members (the workers check); a member may
 -- rename themself, and names are unique in a room whatever their case (a
 -- second "Ada" becomes "Ada 2"); a room may refuse a song that played within
 -- its replay cooldown.
@@ -8,7 +9,9 @@
 ALTER TABLE rooms
   ADD COLUMN pin_hash text,                       -- NULL: no PIN
   ADD COLUMN replay_cooldown integer NOT NULL DEFAULT 0
-      CHECK (replay_cooldown BETWEEN 0 AND 1440); -- minutes; 0: off
+      CHECK (replay_cooldown BETWEEN 0 AND 1440), -- minutes; 0: off
+  ADD COLUMN hide_queue boolean NOT NULL DEFAULT false,
+  ADD CONSTRAINT rooms_hide_needs_pin CHECK (NOT hide_queue OR pin_hash IS NOT NULL);
 
 -- Names that clash already (before this rule) get a suffix, oldest member first.
 WITH d AS (
@@ -271,13 +274,17 @@ $$;
 
 -- Change settings (hosts only). p_patch holds only the keys to change, already
 -- type-checked by the worker; a PIN arrives as its keyed hash ("pinHash",
--- null to remove it). status: ok | no_room | forbidden | no_playlist | playlist_forbidden
+-- null to remove it). Hiding the queue needs a PIN; removing the PIN shows
+-- the queue again unless the same patch asks otherwise (then refused).
+-- status: ok | no_room | forbidden | no_playlist | playlist_forbidden | hide_needs_pin
 CREATE OR REPLACE FUNCTION room_settings(p_code text, p_actor text, p_patch jsonb)
 RETURNS TABLE (status text, revision bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_room rooms;
   v_pl   text;
+  v_pin  text;
+  v_hide boolean;
 BEGIN
   SELECT r.* INTO v_room FROM rooms r WHERE r.code = p_code FOR UPDATE;
   IF NOT FOUND THEN
@@ -294,6 +301,12 @@ BEGIN
       RETURN QUERY SELECT 'playlist_forbidden', NULL::bigint; RETURN;
     END IF;
   END IF;
+  v_pin := CASE WHEN p_patch ? 'pinHash' THEN p_patch ->> 'pinHash' ELSE v_room.pin_hash END;
+  v_hide := CASE WHEN p_patch ? 'hideQueue' THEN (p_patch ->> 'hideQueue')::boolean
+                 ELSE v_room.hide_queue AND v_pin IS NOT NULL END;
+  IF v_hide AND v_pin IS NULL THEN
+    RETURN QUERY SELECT 'hide_needs_pin', NULL::bigint; RETURN;
+  END IF;
   UPDATE rooms r SET
     name = CASE WHEN p_patch ? 'name' THEN p_patch ->> 'name' ELSE r.name END,
     voting_mode = CASE WHEN p_patch ? 'votingMode' THEN p_patch ->> 'votingMode' ELSE r.voting_mode END,
@@ -306,7 +319,8 @@ BEGIN
     tie_rule = CASE WHEN p_patch ? 'tieRule' THEN p_patch ->> 'tieRule' ELSE r.tie_rule END,
     fallback_playlist_id = CASE WHEN p_patch ? 'fallbackPlaylistId'
       THEN p_patch ->> 'fallbackPlaylistId' ELSE r.fallback_playlist_id END,
-    pin_hash = CASE WHEN p_patch ? 'pinHash' THEN p_patch ->> 'pinHash' ELSE r.pin_hash END,
+    pin_hash = v_pin,
+    hide_queue = v_hide,
     replay_cooldown = CASE WHEN p_patch ? 'replayCooldownMinutes'
       THEN coalesce((p_patch ->> 'replayCooldownMinutes')::integer, 0) ELSE r.replay_cooldown END,
     revision = r.revision + 1

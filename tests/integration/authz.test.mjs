@@ -94,6 +94,8 @@ const TABLE = [
   // any token: a caller who is not a member yet becomes one (the room has no PIN); banned: 403
   ['PATCH /rooms/:code/me',                  [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
   ['POST /rooms/:code/join',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  // asked in a room that hides its queue (with a PIN): its members only, banned ones not
+  ['GET /rooms/:code/events',                [403, 403, 403, 403, 403, 200, 200, 200, 403, 403]],
   ['GET /rooms/:code/qr.svg',                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['GET /rooms/:code/history',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['POST /rooms/:code/cohosts',              [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
@@ -136,6 +138,13 @@ async function roomWorld({ playing = false } = {}) {
     playingId = assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } })).nowPlaying.id;
   }
   return { kind: 'room', code, host, member, cohost, banned, target, memberEntry, targetEntry, playingId };
+}
+
+/** The room of world w with a PIN and its queue hidden (once); its code. */
+async function hidden(w) {
+  w.hidden ??= api('PATCH', `/rooms/${w.code}`, { token: w.host.token, body: { pin: '2468', hideQueue: true } });
+  assertOk(await w.hidden);
+  return w.code;
 }
 
 async function catalogWorld() {
@@ -279,6 +288,7 @@ const CALLS = {
   'GET /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me` }) },
   'PATCH /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me`, body: { name: `Authz ${uid()}` } }) },
   'POST /rooms/:code/join': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/join`, body: {} }) },
+  'GET /rooms/:code/events': { world: 'room', build: async (w) => ({ path: `/rooms/${await hidden(w)}/events`, stream: true }) },
   'GET /rooms/:code/qr.svg': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/qr.svg`, svg: true }) },
   'GET /rooms/:code/history': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/history` }) },
   'POST /rooms/:code/cohosts': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts`, body: { memberId: w.member.id } }) },

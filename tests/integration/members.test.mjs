@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { api, assertOk, assertFail, newGuest, newRoom, addEntry, vote, queue, sse, until, DATA } from './lib.mjs';
+import { existsSync } from 'node:fs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, vote, queue, sse, ws, until, streamAwareRequest, DATA } from './lib.mjs';
 import { newSong } from './catalog_lib.mjs';
 
 function psql(sql) {
@@ -340,4 +341,93 @@ test('replay cooldown: a skipped song counts; once the time has passed it is acc
   const w = (await addEntry(code, a, other)).entry;
   assertOk(await api('DELETE', `/rooms/${code}/queue/${w.id}`, { token: a.token }));
   assertOk(await add(code, a, other), 201);
+});
+
+// ------------------------------------------------------------------ a hidden queue
+
+/** An EventSource's request (token in Authorization when given): its status, and the body of a refusal. */
+const stream = (path, token) => streamAwareRequest(path, { headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+
+test('hideQueue: only with a PIN (400 otherwise, nothing changed); removing the PIN shows the queue again', async () => {
+  const host = await newGuest('Hide host');
+  const { code } = await newRoom(host);
+  const before = await revisionOf(code);
+  let res = await settings(code, host, { hideQueue: true });
+  assertFail(res, 400);
+  assert.match(res.json.message, /"hideQueue" needs a PIN/);
+  for (const v of [1, 'yes', null]) assertFail(await settings(code, host, { hideQueue: v }), 400);
+  assert.equal(await revisionOf(code), before);
+  const s = assertOk(await settings(code, host, { pin: '1470', hideQueue: true })).settings;
+  assert.equal(s.hideQueue, true);
+  assert.equal(s.hasPin, true);
+  assertFail(await settings(code, host, { pin: null, hideQueue: true }), 400);
+  const off = assertOk(await settings(code, host, { pin: null })).settings;
+  assert.deepEqual([off.hasPin, off.hideQueue], [false, false]);
+});
+
+test('hideQueue: queue, history, members, now playing and the live stream are for members only; no snapshot file is left', async () => {
+  const { code, host, early } = await pinRoom('6060');
+  assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } }));
+  await addEntry(code, early, await newSong({ duration: 90 }));
+  const file = `${DATA}/snapshots/queue/${code}.json`;
+  assertOk(await queue(code));
+  await until(() => existsSync(file), 3000, 'the snapshot file of the open room');
+  assertOk(await settings(code, host, { hideQueue: true }));
+  assert.equal(existsSync(file), false, 'hiding removed the file');
+  const stranger = await newGuest('Outsider');
+  for (const who of [null, stranger]) {
+    for (const path of ['/queue', '/history', '/members']) {
+      const r = await api('GET', `/rooms/${code}${path}`, { token: who?.token });
+      assertFail(r, 403);
+      assert.match(r.json.message, /hides its queue/);
+    }
+    const room = assertOk(await api('GET', `/rooms/${code}`, { token: who?.token })).room;
+    assert.equal(room.nowPlaying, null, 'what plays is hidden too');
+    assert.equal(room.settings.hideQueue, true);
+    for (const path of [`/rooms/${code}/events`, `/rooms/${code.toLowerCase()}/events?token=${who?.token ?? ''}`]) {
+      const r = await stream(path, who?.token);
+      assert.equal(r.status, 403, path);
+      assert.match(r.text, /hides its queue/);
+    }
+  }
+  // members see everything, and the stream opens with the token in the header or the query
+  for (const who of [host, early]) {
+    const q = assertOk(await queue(code, { authorization: `Bearer ${who.token}` }));
+    assert.equal(q.entries.length, 1);
+    assert.notEqual(q.nowPlaying, null);
+    assertOk(await api('GET', `/rooms/${code}/history`, { token: who.token }));
+    assertOk(await api('GET', `/rooms/${code}/members`, { token: who.token }));
+    assert.notEqual(assertOk(await api('GET', `/rooms/${code}`, { token: who.token })).room.nowPlaying, null);
+    assert.equal((await stream(`/rooms/${code}/events`, who.token)).status, 200);
+    assert.equal((await stream(`/rooms/${code}/events?token=${encodeURIComponent(who.token)}`)).status, 200);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(existsSync(file), false, 'no file for a hidden room, after members read it');
+  // a banned member is not a member for this
+  assertOk(await api('POST', `/rooms/${code}/bans`, { token: host.token, body: { memberId: early.id } }));
+  assertFail(await queue(code, { authorization: `Bearer ${early.token}` }), 403);
+  // the one who joins with the PIN sees it; messages reach members over SSE and WebSocket
+  assertOk(await join(code, stranger, { pin: '6060' }));
+  const es = sse(`/rooms/${code}/events?token=${encodeURIComponent(stranger.token)}`);
+  const sock = ws(`/rooms/${code}/events?token=${encodeURIComponent(stranger.token)}`);
+  await Promise.all([es.opened, sock.opened]);
+  const added = await add(code, stranger, await newSong({ duration: 120 }));
+  const revision = assertOk(added, 201).revision;
+  await es.waitFor((e) => e.data.revision === revision);
+  await sock.waitFor((m) => m.revision === revision);
+  es.close();
+  sock.close();
+  // shown again: anyone reads, and the file comes back
+  assertOk(await settings(code, host, { hideQueue: false }));
+  assertOk(await queue(code));
+  await until(() => existsSync(file), 3000, 'the snapshot file again');
+  assert.equal((await stream(`/rooms/${code}/events`)).status, 200);
+});
+
+test('events of a room that does not exist: 404; an open room\'s stream needs no token', async () => {
+  const r = await stream('/rooms/ZZZZZ2/events');
+  assert.equal(r.status, 404);
+  const host = await newGuest('Open');
+  const { code } = await newRoom(host);
+  assert.equal((await stream(`/rooms/${code}/events`)).status, 200);
 });

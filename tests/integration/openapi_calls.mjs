@@ -191,6 +191,8 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('PATCH /rooms/:code/me', 'PATCH', `/rooms/${code}/me`, { token: other.token, body: { name: '   ' } });
   await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: (await newGuest('OpenAPI joiner')).token, body: {} });
   await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: other.token, body: { pin: '12' } });
+  await call('GET /rooms/:code/events', 'GET', `/rooms/${code}/events`, { headers: { accept: 'text/event-stream' } });
+  await call('GET /rooms/:code/events', 'GET', '/rooms/ZZZZ/events', { headers: { accept: 'text/event-stream' } });
   await call('GET /rooms/:code/qr.svg', 'GET', `/rooms/${code}/qr.svg`);
   await call('GET /rooms/:code/qr.svg', 'GET', '/rooms/ZZZZZZ/qr.svg');
   const members = (await api('GET', `/rooms/${code}/members`)).json.data.members;
