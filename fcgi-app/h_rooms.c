@@ -320,6 +320,9 @@ void rooms_update(struct request *req)
 	if ((now = query_row_or_reply(req, &room_settings_of, of_code, "room not found")) == NULL)
 		goto out;
 	revision = db_long(res, 0, "revision");
+	/* Hidden from now on: who listened so far must be a member to go on (rooms_events). */
+	if (db_bool(now, 0, "hide_queue") && json_object_object_get_ex(patch, "hideQueue", NULL))
+		room_listeners_drop(code);
 	queue_cache_changed(req, code, revision, "settings", settings_and_name_json(now));
 	data = settings_and_name_json(now);
 	json_object_object_add(data, "revision", json_object_new_int64(revision));

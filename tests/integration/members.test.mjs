@@ -431,3 +431,19 @@ test('events of a room that does not exist: 404; an open room\'s stream needs no
   const { code } = await newRoom(host);
   assert.equal((await stream(`/rooms/${code}/events`)).status, 200);
 });
+
+test('hideQueue: whoever listened before is dropped when the queue is hidden, and hears nothing more', async () => {
+  const { code, host } = await pinRoom('1212');
+  const outsider = sse(`/rooms/${code}/events`);
+  const sock = ws(`/rooms/${code}/events`);
+  await Promise.all([outsider.opened, sock.opened]);
+  const r = assertOk(await settings(code, host, { hideQueue: true }));
+  const added = await addEntry(code, host, await newSong({ duration: 60 }));
+  await new Promise((res) => setTimeout(res, 500));
+  assert.ok(added.revision > r.revision);
+  assert.ok(!outsider.events.some((e) => e.data.revision > r.revision), 'the outsider (SSE) heard a change after the hiding');
+  assert.ok(!sock.messages.some((m) => m.revision > r.revision), 'the outsider (WebSocket) heard a change after the hiding');
+  assertFail(await queue(code), 403);
+  outsider.close();
+  sock.close();
+});
