@@ -66,7 +66,7 @@ function askPin(main, room) {
     h('label', { for: 'room-pin' }, 'The PIN the host gave you (4 to 8 digits)'), input, error,
     h('div', { class: 'row' },
       h('button', { class: 'primary', type: 'submit' }, 'Join the room'),
-      h('button', { type: 'button', id: 'pin-watch', onclick: () => resolve() }, 'Just watch')));
+      !room.settings.hideQueue && h('button', { type: 'button', id: 'pin-watch', onclick: () => resolve() }, 'Just watch')));
     main.append(form);
     input.focus();
   });
@@ -107,7 +107,7 @@ class RoomScreen {
   start() {
     this.layout();
     this.sync = new RoomSync({
-      base: '', code: this.code, openStream: browserEventSource,
+      base: '', code: this.code, openStream: (url, o) => this.openStream(url, o), fetch: (url, init) => this.fetchQueue(url, init),
       onChange: (state, m) => this.onChange(state, m),
       onStatus: (s) => this.onStatus(s),
     }).start();
@@ -414,6 +414,30 @@ class RoomScreen {
     });
   }
 
+  // ---------------------------------------------------------------- a hidden queue
+
+  /** This screen's token where the room hides its queue from all but members; else none (none in URLs). */
+  hiddenToken() { return this.room.settings?.hideQueue ? (session.accessToken || session.guestToken || null) : null; }
+
+  /** The live stream, with ?token= where the queue is hidden (EventSource sends no headers). */
+  openStream(url, o) {
+    const token = this.hiddenToken();
+    let opened = false;
+    return browserEventSource(token ? `${url}?token=${encodeURIComponent(token)}` : url, {
+      ...o,
+      onOpen: () => { opened = true; o.onOpen(); },
+      // Refused before it opened: the room may have begun hiding its queue (which drops every
+      // listener before its settings message arrives): learn the settings before the next try.
+      onClose: () => { if (!opened && !this.room.settings?.hideQueue) this.reloadRoom(); o.onClose(); },
+    });
+  }
+
+  /** The queue snapshot, with the token where the queue is hidden. */
+  fetchQueue(url, init = {}) {
+    const token = this.hiddenToken();
+    return fetch(url, token ? { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } } : init);
+  }
+
   // ---------------------------------------------------------------- my name
 
   /** A member renamed themself: their rows (and mine, and the host line) show it. */
@@ -475,6 +499,9 @@ class RoomScreen {
         h('input', { id: 's-pin', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{4,8}', maxlength: '8', placeholder: s.hasPin ? '••••' : 'no PIN' })),
       s.hasPin && h('label', { class: 'row small', style: 'font-weight:400' },
         h('input', { type: 'checkbox', id: 's-pin-remove', style: 'width:auto;min-height:0' }), 'Remove the PIN'),
+      h('label', { class: 'row small', style: 'font-weight:400' },
+        h('input', { type: 'checkbox', id: 's-hide', style: 'width:auto;min-height:0', checked: s.hideQueue ? true : undefined }),
+        'Hide the queue from all but members (needs a PIN)'),
       h('p', {}, h('button', { class: 'primary', type: 'submit' }, 'Save settings')));
     const members = h('ul', { class: 'plain', id: 'members' });
     c.replaceChildren(
@@ -500,6 +527,7 @@ class RoomScreen {
     for (const [k, v] of Object.entries(want)) if ((k === 'name' ? this.room.name : s[k]) !== v) patch[k] = v;
     if (val('s-pin') !== '') patch.pin = val('s-pin').trim();
     else if (form.querySelector('#s-pin-remove')?.checked) patch.pin = null;
+    if (form.querySelector('#s-hide').checked !== !!s.hideQueue) patch.hideQueue = form.querySelector('#s-hide').checked;
     if (!Object.keys(patch).length) { toast('Nothing changed.'); return; }
     await act(form.querySelector('button[type=submit]'), async () => {
       const r = await api('PATCH', `/rooms/${this.code}`, { auth: 'member', body: patch });

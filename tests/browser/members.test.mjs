@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { launchChromium, ARTIFACTS } from './browser_lib.mjs';
-import { api, assertOk, newGuest, newRoom, addEntry, queue, until } from '../integration/lib.mjs';
+import { api, assertOk, assertFail, newGuest, newRoom, addEntry, queue, until } from '../integration/lib.mjs';
 import { newSong } from '../integration/catalog_lib.mjs';
 
 const BASE = process.env.QUEUED_URL;
@@ -149,5 +149,41 @@ test('"Rename": a member changes their name; their entries show it on another sc
   } finally {
     await mine.context.close();
     await other.context.close();
+  }
+});
+
+test('the host hides the queue: a member\'s screen keeps following it live; a newcomer must give the PIN (no "Just watch")', async () => {
+  const host = await newGuest('Hiding host');
+  const { code } = await newRoom(host, 'Hidden party');
+  const member = await newGuest('Insider');
+  await addEntry(code, member, await newSong({ title: 'Before hiding', duration: 200 }));
+  const h = await phone(host);
+  const m = await phone(member);
+  const n = await phone(await newGuest('Newcomer'));
+  try {
+    await m.page.goto(`${BASE}/#/r/${code}`);
+    await m.page.waitForFunction(() => document.querySelector('#queue li .t')?.textContent === 'Before hiding', null, { timeout: 5000 });
+    await h.page.goto(`${BASE}/#/r/${code}`);
+    await h.page.getByText('Room settings').click();
+    await h.page.locator('#s-pin').fill('8642');
+    await h.page.locator('#s-hide').check();
+    await assertFits(h.page);
+    await h.page.screenshot({ path: path.join(ARTIFACTS, 'members-hide-phone.png'), fullPage: true });
+    await h.page.getByRole('button', { name: 'Save settings' }).click();
+    await until(async () => assertOk(await api('GET', `/rooms/${code}`)).room.settings.hideQueue, 5000, 'the queue hidden');
+    assertFail(await queue(code), 403);
+    // The member's screen was dropped with everyone else's, and comes back as a member.
+    await addEntry(code, host, await newSong({ title: 'After hiding', duration: 200 }));
+    await m.page.waitForFunction(() => [...document.querySelectorAll('#queue li .t')].some((t) => t.textContent === 'After hiding'), null, { timeout: 10000 });
+    // A newcomer is asked the PIN, and cannot just watch.
+    await n.page.goto(`${BASE}/#/r/${code}`);
+    await n.page.locator('#pin-form').waitFor();
+    assert.equal(await n.page.locator('#pin-watch').count(), 0);
+    await n.page.locator('#room-pin').fill('8642');
+    await n.page.getByRole('button', { name: 'Join the room' }).click();
+    await n.page.waitForFunction(() => [...document.querySelectorAll('#queue li .t')].some((t) => t.textContent === 'After hiding'), null, { timeout: 10000 });
+    await assertFits(n.page);
+  } finally {
+    for (const s of [h, m, n]) await s.context.close();
   }
 });
