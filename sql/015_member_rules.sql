@@ -13,14 +13,11 @@ ALTER TABLE rooms
   ADD COLUMN hide_queue boolean NOT NULL DEFAULT false,
   ADD CONSTRAINT rooms_hide_needs_pin CHECK (NOT hide_queue OR pin_hash IS NOT NULL);
 
--- Names that clash already (before this rule) get a suffix, oldest member first.
-WITH d AS (
-  SELECT room_id, member_id, name,
-         row_number() OVER (PARTITION BY room_id, lower(name) ORDER BY joined_at, member_id) AS n
-    FROM room_members)
-UPDATE room_members m SET name = left(d.name, 36) || ' ' || d.n || '~' || substr(md5(m.member_id), 1, 4)
-  FROM d WHERE d.room_id = m.room_id AND d.member_id = m.member_id AND d.n > 1;
-CREATE UNIQUE INDEX room_members_name ON room_members (room_id, lower(name));
+-- Names are unique in a room from now on, whatever their case: every new
+-- name (a first contact, a rename) is picked under the room row's lock
+-- (room_member_insert, room_member_rename), so no two transactions pick the
+-- same one. Names that clash already, in rooms from before, stay as they are
+-- (an index could not be built over them, and closed rooms refuse changes).
 
 -- The replay cooldown looks for the last time a song ended in a room.
 CREATE INDEX queue_entries_song_played ON queue_entries (room_id, song_id, ended_at DESC)
@@ -28,23 +25,37 @@ CREATE INDEX queue_entries_song_played ON queue_entries (room_id, song_id, ended
 
 -- p_name made unique in the room: trimmed, at most 40 characters, and when
 -- another member (not p_member) has it in any case, " 2", " 3", ... appended
--- (the base shortened to keep 40). The caller holds the room row's lock, so
--- no other transaction picks the same name meanwhile.
+-- (the base shortened to keep 40): the number after the highest such suffix
+-- taken, so a room of many namesakes costs one scan, not one try each. The
+-- caller holds the room row's lock, so no other transaction picks the same
+-- name meanwhile.
+CREATE INDEX room_members_name ON room_members (room_id, lower(name));
+
 CREATE FUNCTION room_member_unique_name(p_room text, p_member text, p_name text)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-  v_base text := left(btrim(p_name, E' \t\r\n\f\v'), 40);
+  v_base text := left(btrim(p_name, E' \t\r\n\f' || chr(11)), 40);
   v_try  text;
-  v_n    integer := 1;
+  v_n    integer;
 BEGIN
   IF v_base = '' THEN
     v_base := 'Guest';
   END IF;
   v_try := v_base;
-  WHILE EXISTS (SELECT 1 FROM room_members m
-                 WHERE m.room_id = p_room AND lower(m.name) = lower(v_try) AND m.member_id <> p_member) LOOP
+  IF NOT EXISTS (SELECT 1 FROM room_members m
+                  WHERE m.room_id = p_room AND lower(m.name) = lower(v_try) AND m.member_id <> p_member) THEN
+    RETURN v_try;
+  END IF;
+  SELECT coalesce(max(substr(m.name, length(v_base) + 2)::integer), 1) INTO v_n
+    FROM room_members m
+   WHERE m.room_id = p_room AND m.member_id <> p_member
+     AND lower(left(m.name, length(v_base) + 1)) = lower(v_base) || ' '
+     AND substr(m.name, length(v_base) + 2) ~ '^[1-9][0-9]{0,5}$';
+  LOOP
     v_n := v_n + 1;
     v_try := left(v_base, 40 - length(' ' || v_n)) || ' ' || v_n;
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM room_members m
+                           WHERE m.room_id = p_room AND lower(m.name) = lower(v_try) AND m.member_id <> p_member);
   END LOOP;
   RETURN v_try;
 END

@@ -224,6 +224,21 @@ test('rename: unique in the room by a suffix, case-insensitively; first contact 
   assert.equal(members.find((m) => m.id === b.id).name, 'ADA 4');
   // the host's name in the room follows
   assert.equal(assertOk(await api('GET', `/rooms/${code}`)).room.host.name, 'ADA');
+  // names keep every letter (only white space is trimmed)
+  const viv = await newGuest('viv');
+  await addEntry(code, viv, await newSong({ duration: 100 }));
+  assert.equal(assertOk(await api('GET', `/rooms/${code}/me`, { token: viv.token })).member.name, 'viv');
+  assert.equal(assertOk(await rename(code, viv, '\tVivav\n')).name, 'Vivav');
+  // many namesakes: the next free number after the highest taken
+  const sam = [];
+  for (let i = 0; i < 12; i++) sam.push(await newGuest('Sam'));
+  for (const g of sam) await addEntry(code, g, await newSong({ duration: 100 }));
+  members = assertOk(await api('GET', `/rooms/${code}/members`)).members;
+  assert.deepEqual(members.filter((m) => /^Sam/.test(m.name)).map((m) => m.name),
+    ['Sam', ...Array.from({ length: 11 }, (_, i) => `Sam ${i + 2}`)]);
+  assert.equal(assertOk(await rename(code, sam[11], 'sam 12')).name, 'sam 12', 'one\'s own name is not taken by oneself');
+  assert.equal(assertOk(await rename(code, sam[1], 'Sam')).name, 'Sam 13', 'after the highest number taken');
+  assert.equal(assertOk(await rename(code, sam[0], 'SAM 3')).name, 'SAM 3 2');
 });
 
 test('rename: one member_renamed message; the member\'s waiting and playing entries show the new name, played ones keep theirs', async () => {
