@@ -139,6 +139,9 @@ void queue_get(struct request *req)
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &queue_snapshot, params, "room not found")) == NULL)
 		goto out;
+	/* After the read, so a room closed meanwhile is never cached again (h_room_lifecycle.c) */
+	if (query_room_closed_or_reply(req, code))
+		goto out;
 	data = queue_json(res, code);
 	queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"),
 				json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |

@@ -22,8 +22,24 @@ extern const struct status_word album_like_statuses[];     /* h_albums.c */
 extern const struct status_word song_delete_statuses[];    /* h_songs.c */
 extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
 extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
-extern const struct status_word export_request_statuses[]; /* h_exports.c */
+extern const struct status_word export_request_statuses[]; /* h_room_lifecycle.c: hand over, leave, close, the caller's rooms */
+void rooms_close(struct request *req);
+void rooms_host_transfer(struct request *req);
+void rooms_leave(struct request *req);
+void me_rooms(struct request *req);
+
+/*
+ * The idle job: closes the rooms without activity for days days (at most a
+ * batch a call), each with its final message. Needs the connections a
+ * worker has. Returns how many it closed, -1 when the database failed.
+ */
+int rooms_close_idle(int days);
+
+/* h_exports.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
+extern const struct status_word room_close_statuses[];     /* h_room_lifecycle.c */
+extern const struct status_word room_host_statuses[];
+extern const struct status_word room_leave_statuses[];
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
 void health_live(struct request *req);

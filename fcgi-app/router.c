@@ -56,6 +56,7 @@ const struct route routes[] = {
 	{ "GET", "/me/queue/events", me_queue_events, 0, 0, RATE_NONE },
 	{ "GET", "/me/preferences", me_preferences_get, ROUTE_USER, 0, RATE_NONE },
 	{ "PUT", "/me/preferences", me_preferences_put, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/me/rooms", me_rooms, ROUTE_AUTH, 0, RATE_NONE },
 
 	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_LOGIN },
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
@@ -76,6 +77,9 @@ const struct route routes[] = {
 	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 
 	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ROOM },
+	{ "POST", "/rooms/:code/close", rooms_close, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/host", rooms_host_transfer, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/leave", rooms_leave, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },
 	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },

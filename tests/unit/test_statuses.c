@@ -41,6 +41,9 @@ static const struct {
 	{ "export_request", export_request_statuses },
 	{ "user_queue_put", user_queue_put_statuses },
 	{ "catalog_may_change", catalog_may_change_statuses },
+	{ "room_close", room_close_statuses },
+	{ "room_host_transfer", room_host_statuses },
+	{ "room_leave", room_leave_statuses },
 };
 #define HANDLED (sizeof handled / sizeof handled[0])
 
