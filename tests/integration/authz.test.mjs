@@ -72,6 +72,7 @@ const TABLE = [
   ['GET /me/queue/events',                   [403, 403, 200, 200, 200, 403, 403, 403, 403, 200]],
   ['GET /me/preferences',                    [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
   ['PUT /me/preferences',                    [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
+  ['GET /me/rooms',                          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
 
   ['POST /playlists',                        [401, 401, 201, 201, 201, 401, 401, 401, 401, 201]],
   ['GET /playlists',                         [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
@@ -86,6 +87,10 @@ const TABLE = [
   ['DELETE /collaborations',                 [401, 401, 403, 200, 403, 401, 401, 401, 401, 403]],
 
   ['POST /rooms',                            [401, 201, 201, 201, 201, 201, 201, 201, 201, 201]],
+  ['POST /rooms/:code/close',                [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
+  ['POST /rooms/:code/host',                 [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
+  // README: any member; who has not joined is 404, a banned member 403 (the ban stays).
+  ['POST /rooms/:code/leave',                [401, 404, 404, 404, 404, 200, 200, 200, 403, 404]],
   ['GET /rooms/:code',                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['PATCH /rooms/:code',                     [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['GET /rooms/:code/members',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
@@ -256,6 +261,7 @@ const CALLS = {
   },
   'GET /me/preferences': me('GET', '/me/preferences'),
   'PUT /me/preferences': me('PUT', '/me/preferences', { autoPlay: false, showRemoteChanges: true }),
+  'GET /me/rooms': { world: 'none', build: () => ({}) },
 
   'POST /playlists': { world: 'none', build: () => ({ body: { name: `Authz ${uid()}` } }) },
   'GET /playlists': { world: 'playlist', build: () => ({}) },
@@ -270,6 +276,9 @@ const CALLS = {
   'DELETE /collaborations': { world: 'playlist', build: (w) => ({ body: { playlistId: w.playlistId, userId: users.collaborator.id } }) },
 
   'POST /rooms': { world: 'none', build: () => ({ body: { name: `Authz ${uid()}` } }) },
+  'POST /rooms/:code/close': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/close` }) },
+  'POST /rooms/:code/host': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/host`, body: { memberId: w.member.id } }) },
+  'POST /rooms/:code/leave': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/leave` }) },
   'GET /rooms/:code': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}` }) },
   'PATCH /rooms/:code': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}`, body: { name: 'Renamed', votingMode: 'up' } }) },
   'GET /rooms/:code/members': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/members` }) },

@@ -216,6 +216,21 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('POST /rooms/:code/bans', 'POST', `/rooms/${code}/bans`, { token: other.token, body: { memberId: otherId } });
   await call('DELETE /rooms/:code/bans/:memberId', 'DELETE', `/rooms/${code}/bans/${otherId}`, { token: guest.token });
   await call('DELETE /rooms/:code/bans/:memberId', 'DELETE', `/rooms/${code}/bans/${otherId}`);
+  // A room's life: hand over and back, leave, my rooms, close (then 410).
+  const lifeHost = await newGuest('Life host');
+  const lifeMember = await newGuest('Life member');
+  const life = assertOk(await api('POST', '/rooms', { token: lifeHost.token, body: { name: 'Life' } }), 201).room.code;
+  await addEntry(life, lifeMember, songs[2]);
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeHost.token, body: { memberId: lifeMember.id } });
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeHost.token, body: { memberId: lifeMember.id } });
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeMember.token, body: { memberId: lifeMember.id } });
+  await call('GET /me/rooms', 'GET', '/me/rooms', { token: lifeHost.token });
+  await call('GET /me/rooms', 'GET', '/me/rooms');
+  await call('POST /rooms/:code/leave', 'POST', `/rooms/${life}/leave`, { token: lifeHost.token });
+  await call('POST /rooms/:code/leave', 'POST', `/rooms/${life}/leave`, { token: lifeHost.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: guest.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: lifeMember.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: lifeMember.token });
 
   // My queue and preferences.
   const t = user.accessToken;
