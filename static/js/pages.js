@@ -62,6 +62,21 @@ export function home(main) {
   main.append(h('h1', {}, 'One queue for the whole room'),
     h('p', { class: 'muted' }, 'Everyone adds songs and votes from their phone; the order changes on every screen at once.'),
     h('div', { class: 'grid2' }, create, join));
+  if (session.accessToken || session.guestToken) main.append(myRooms());
+}
+
+/** "Your rooms": the open rooms I host or co-host (GET /me/rooms), filled in when they arrive. */
+function myRooms() {
+  const list = h('ul', { class: 'plain', id: 'my-rooms-list' });
+  const card = h('section', { class: 'card', id: 'my-rooms', 'aria-labelledby': 'my-rooms-h', hidden: true },
+    h('h2', { id: 'my-rooms-h' }, 'Your rooms'), list);
+  api('GET', '/me/rooms', { auth: 'member' }).then(({ rooms }) => {
+    list.replaceChildren(...rooms.map((r) => h('li', {},
+      h('a', { href: `#/r/${r.code}` }, r.name),
+      h('span', { class: 'muted small' }, ` · ${r.code} · ${r.role === 'host' ? 'host' : 'co-host'}`))));
+    card.hidden = rooms.length === 0;
+  }).catch(() => {});
+  return card;
 }
 
 // ---------------------------------------------------------------- accounts

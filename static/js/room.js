@@ -13,6 +13,7 @@ export async function roomView(main, rawCode) {
   try {
     room = (await api('GET', `/rooms/${code}`)).room;
   } catch (e) {
+    if (e.status === 410) { main.append(closedNotice()); return undefined; }
     main.append(h('div', { class: 'card' }, h('h1', {}, 'No such room'),
       h('p', {}, `There is no room ${code}. `, h('a', { href: '#/' }, 'Create one or enter another code.'))));
     return undefined;
@@ -22,6 +23,12 @@ export async function roomView(main, rawCode) {
     main.replaceChildren();
   }
   return new RoomScreen(main, room).start();
+}
+
+/** What a closed room shows instead of itself: no controls. */
+function closedNotice() {
+  return h('div', { class: 'card', id: 'room-closed', role: 'status' }, h('h1', {}, 'This room was closed'),
+    h('p', {}, h('a', { href: '#/' }, 'Start or join another room')));
 }
 
 /** A guest picks the name the room shows next to their songs. */
@@ -136,7 +143,35 @@ class RoomScreen {
           h('h2', { id: 'next-h' }, 'Up next'), this.els.empty, this.els.queue, this.els.live),
         this.els.controls,
         share));
+    this.main.querySelector('.room-head').append(this.els.life = h('div', { class: 'row', id: 'room-life' }));
     this.renderNow();
+  }
+
+  // ---------------------------------------------------------------- hand over, leave, close
+
+  /** "Leave room" for everyone; "Close room" for the host, asked twice. */
+  renderLife() {
+    const leave = h('button', { type: 'button', id: 'leave-room', onclick: (ev) => act(ev.currentTarget, async () => {
+      const r = await api('POST', `/rooms/${this.code}/leave`, { auth: 'member' });
+      if (!r.left) { toast('Nobody else is in the room: you stay its host.'); return; }
+      location.hash = '#/';
+    }) }, 'Leave room');
+    const close = this.me.member.role === 'host' && h('button', { type: 'button', class: 'danger', id: 'close-room', onclick: () => {
+      const yes = h('button', { type: 'button', class: 'danger', id: 'close-room-confirm', onclick: (ev) => act(ev.currentTarget,
+        () => api('POST', `/rooms/${this.code}/close`, { auth: 'member' })) }, 'Yes, close it for everyone');
+      this.els.life.replaceChildren(h('span', { class: 'small' }, 'Close this room for everyone? This cannot be undone.'), yes,
+        h('button', { type: 'button', onclick: () => this.renderLife() }, 'Cancel'));
+    } }, 'Close room');
+    this.els.life.replaceChildren(leave, close);
+  }
+
+  /** The room was closed (its last message, or a 410): the notice and nothing else. */
+  showClosed() {
+    this.sync.stop();
+    clearInterval(this.ticker);
+    this.player?.stop();
+    banner(null);
+    this.main.replaceChildren(closedNotice());
   }
 
   // ---------------------------------------------------------------- live
@@ -151,6 +186,8 @@ class RoomScreen {
   }
 
   onChange(state, m) {
+    if (state.closed) { this.showClosed(); return; }
+    if (m.type === 'host_changed') { this.loadMe(); this.reloadRoom(); }
     for (const [id, o] of this.overlay) if (state.revision >= o.until || !state.entries.has(id)) this.overlay.delete(id);
     if (m.type === 'role' || m.type === 'member_unbanned' || (m.type === 'member_banned' && m.memberId === myId())) this.loadMe();
     if (m.type === 'settings' || m.type === 'role') this.reloadRoom();
@@ -370,6 +407,7 @@ class RoomScreen {
   renderControls() {
     const c = this.els.controls;
     const s = this.room.settings;
+    this.renderLife();
     document.getElementById('room-meta').textContent =
       `Hosted by ${this.room.host.name} · ${this.me.member.role === 'member' ? `you are ${this.me.member.name}` : `you are ${this.me.member.role === 'host' ? 'the host' : 'a co-host'}`}`;
     if (this.me.member.banned) {
@@ -432,6 +470,11 @@ class RoomScreen {
           else await api('POST', `/rooms/${this.code}/cohosts`, { auth: 'member', body: { memberId: m.id } });
           await this.loadMembers(list);
         }) }, m.role === 'cohost' ? 'Remove co-host' : 'Make co-host'),
+        isOwner && !m.banned && h('button', { type: 'button', 'aria-label': `Make ${m.name} the host`, onclick: (ev) => act(ev.currentTarget, async () => {
+          await api('POST', `/rooms/${this.code}/host`, { auth: 'member', body: { memberId: m.id } });
+          await this.loadMe();
+          await this.loadMembers(list);
+        }) }, 'Make host'),
         h('button', { type: 'button', class: 'danger', onclick: (ev) => act(ev.currentTarget, async () => {
           if (m.banned) await api('DELETE', `/rooms/${this.code}/bans/${encodeURIComponent(m.id)}`, { auth: 'member' });
           else await api('POST', `/rooms/${this.code}/bans`, { auth: 'member', body: { memberId: m.id } });
