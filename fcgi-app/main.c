@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,10 +66,11 @@ static void worker_disconnect(void)
 
 /*
  * The idle job (ROOM_IDLE_DAYS), at start-up and then every
- * IDLE_CHECK_SECONDS: in a child with a worker's connections, so the
+ * IDLE_CHECK_SECONDS: in a process with a worker's connections, so the
  * supervisor itself never holds one (its workers would inherit it) and a
- * slow database never delays its care of the pool. The supervisor reaps the
- * child as any process that is not a worker.
+ * slow database never delays its care of the pool. Forked twice: the
+ * supervisor's children stay its workers alone (what tests and operators
+ * count), and the job, an orphan, is reaped by init.
  */
 static void close_idle_rooms(void)
 {
@@ -79,10 +81,16 @@ static void close_idle_rooms(void)
 	if (now < next)
 		return;
 	next = now + IDLE_CHECK_SECONDS;
-	if ((pid = fork()) < 0)
+	if ((pid = fork()) < 0) {
 		log_error("fork for the idle job: %s", strerror(errno));
-	if (pid != 0)
 		return;
+	}
+	if (pid > 0) {
+		waitpid(pid, NULL, 0); /* the middle process, gone at once */
+		return;
+	}
+	if (fork() != 0)
+		_exit(0);
 	worker_connect();
 	rooms_close_idle(config.room_idle_days);
 	worker_disconnect();
