@@ -136,7 +136,7 @@ void rooms_leave(struct request *req)
 	const char *status;
 	PGresult *res = NULL;
 	struct json_object *data, *msg;
-	int alone;
+	int alone, host_left;
 
 	if (code == NULL)
 		return;
@@ -152,13 +152,15 @@ void rooms_leave(struct request *req)
 		reply_message(req, 200, "nobody else is in the room: you stay its host", data);
 		goto out;
 	}
-	if (strcmp(status, "host_changed") == 0) {
+	/* The host's leave is news of the new host; anyone else's, of a member fewer. */
+	host_left = strcmp(status, "host_changed") == 0;
+	if (host_left) {
 		msg = host_change_json(res);
 	} else {
 		msg = json_object_new_object();
 		json_object_object_add(msg, "memberId", json_object_new_string(req->who.id));
 	}
-	queue_cache_changed(req, code, db_long(res, 0, "revision"), status[0] == 'h' ? "host_changed" : "member_left", msg);
+	queue_cache_changed(req, code, db_long(res, 0, "revision"), host_left ? "host_changed" : "member_left", msg);
 	reply_message(req, 200, "you left the room", data);
 out:
 	PQclear(res);
