@@ -23,6 +23,7 @@ extern const struct status_word song_delete_statuses[];    /* h_songs.c */
 extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
 extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
 extern const struct status_word export_request_statuses[]; /* h_exports.c */
+extern const struct status_word room_history_playlist_statuses[]; /* h_history.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
@@ -95,6 +96,9 @@ void rooms_members(struct request *req);
 void rooms_me(struct request *req);
 void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
+
+/* h_history.c */
+void rooms_history_playlist(struct request *req);
 
 /* h_queue.c */
 void queue_get(struct request *req);

@@ -210,6 +210,10 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId: 999999999 } });
   await call('GET /rooms/:code/history', 'GET', `/rooms/${code}/history`);
   await call('GET /rooms/:code/history', 'GET', '/rooms/ZZZZZZ/history');
+  await api('POST', `/rooms/${code}/queue`, { token: user.accessToken, body: { songId: songs[2] } }); // a member row
+  await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${code}/history/playlist`, { token: user.accessToken, body: { name: 'OpenAPI history', last: 10 } });
+  await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${code}/history/playlist`, { token: guest.token, body: { name: 'OpenAPI history' } });
+  await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${code}/history/playlist`, { token: user.accessToken, body: { name: '' } });
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: other.token });
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: guest.token });
   await call('POST /rooms/:code/bans', 'POST', `/rooms/${code}/bans`, { token: guest.token, body: { memberId: otherId } });
