@@ -10,6 +10,7 @@ import path from 'node:path';
 import { launchChromium, ARTIFACTS } from './browser_lib.mjs';
 import { api, assertOk, newGuest, newRoom, addEntry, until } from '../integration/lib.mjs';
 import { newUser, newSong, uid } from '../integration/catalog_lib.mjs';
+import { mailsFor, attachment } from '../integration/mail_lib.mjs';
 
 const BASE = process.env.QUEUED_URL;
 const PHONE = { width: 360, height: 740 };
@@ -89,6 +90,7 @@ test('history at phone size: played songs with their adders, live; a member save
     await m.page.getByRole('button', { name: 'Export by email' }).click();
     await m.page.locator('#export-state[data-state="sent"]').waitFor({ timeout: 15000 });
     assert.match(await m.page.locator('#export-state').textContent(), /Export: sent/);
+    assert.deepEqual(attachment(mailsFor(playlistId)[0], playlistId).json.playlist.songs, songs, 'the email holds the songs');
     await m.page.screenshot({ path: path.join(ARTIFACTS, 'history-phone.png'), fullPage: true });
     assert.ok(fs.statSync(path.join(ARTIFACTS, 'history-phone.png')).size > 10000);
 

@@ -5,10 +5,9 @@
 // works on the saved playlist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { api, assertFail, assertOk, newGuest, newRoom, addEntry, until, DATA } from './lib.mjs';
+import { api, assertFail, assertOk, newGuest, newRoom, addEntry, until } from './lib.mjs';
 import { newUser, newSong, uid } from './catalog_lib.mjs';
+import { mailsFor, attachment } from './mail_lib.mjs';
 
 const save = (code, who, body) => api('POST', `/rooms/${code}/history/playlist`, { token: who?.token, body });
 /** assertFail, and the error's message. */
@@ -173,24 +172,6 @@ test('bad input: 400 naming the field, nothing created', async () => {
   assertOk(await save(code, user, { name: 'x'.repeat(200), last: 1 }), 201);
 });
 
-const MAIL = path.join(DATA, 'mail');
-
-function mailsFor(playlistId) {
-  if (!fs.existsSync(MAIL)) return [];
-  return fs.readdirSync(MAIL).filter((f) => f.endsWith('.eml'))
-    .map((f) => fs.readFileSync(path.join(MAIL, f), 'latin1'))
-    .filter((m) => m.includes(`filename="playlist-${playlistId}.json"`));
-}
-
-/** The attachment's JSON, from a MIME message curl built (as export.test.mjs reads it). */
-function attachment(mail, playlistId) {
-  const at = mail.indexOf(`filename="playlist-${playlistId}.json"`);
-  const headEnd = mail.indexOf('\r\n\r\n', at);
-  const end = mail.indexOf('\r\n--', headEnd + 4);
-  const body = mail.slice(headEnd + 4, end).replace(/\s+/g, '');
-  return JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
-}
-
 test('the saved history is exported by email like any playlist', async () => {
   const { code, host, user, ann } = await world();
   const [a, b] = await songs(2);
@@ -201,7 +182,7 @@ test('the saved history is exported by email like any playlist', async () => {
   await until(() => mailsFor(playlistId).length === 1, 10000, 'the email');
   const mail = mailsFor(playlistId)[0];
   assert.match(mail, /X-Sink-To: <party@example.com>/);
-  assert.deepEqual(attachment(mail, playlistId), { playlist: { id: playlistId, name: 'Party mix', songs: [a, b] } });
+  assert.deepEqual(attachment(mail, playlistId).json, { playlist: { id: playlistId, name: 'Party mix', songs: [a, b] } });
   await until(async () => assertOk(await api('GET', `/export/jobs/${jobId}`, { token: user.accessToken })).job.state === 'sent',
     5000, 'state sent');
 });
