@@ -22,20 +22,8 @@ extern const struct status_word album_like_statuses[];     /* h_albums.c */
 extern const struct status_word song_delete_statuses[];    /* h_songs.c */
 extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
 extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
-extern const struct status_word export_request_statuses[]; /* h_room_lifecycle.c: hand over, leave, close, the caller's rooms */
-void rooms_close(struct request *req);
-void rooms_host_transfer(struct request *req);
-void rooms_leave(struct request *req);
-void me_rooms(struct request *req);
-
-/*
- * The idle job: closes the rooms without activity for days days (at most a
- * batch a call), each with its final message. Needs the connections a
- * worker has. Returns how many it closed, -1 when the database failed.
- */
-int rooms_close_idle(int days);
-
-/* h_exports.c */
+extern const struct status_word export_request_statuses[]; /* h_exports.c */
+extern const struct status_word room_history_playlist_statuses[]; /* h_history.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
 extern const struct status_word room_close_statuses[];     /* h_room_lifecycle.c */
 extern const struct status_word room_host_statuses[];
@@ -112,6 +100,9 @@ void rooms_me(struct request *req);
 void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
 
+/* h_history.c */
+void rooms_history_playlist(struct request *req);
+
 /* h_queue.c */
 void queue_get(struct request *req);
 void queue_add(struct request *req);
@@ -138,6 +129,19 @@ void me_queue_subscription(struct request *req);
 void me_queue_events(struct request *req);
 void me_preferences_get(struct request *req);
 void me_preferences_put(struct request *req);
+
+/* h_room_lifecycle.c: hand over, leave, close, the caller's rooms */
+void rooms_close(struct request *req);
+void rooms_host_transfer(struct request *req);
+void rooms_leave(struct request *req);
+void me_rooms(struct request *req);
+
+/*
+ * The idle job: closes the rooms without activity for days days (at most a
+ * batch a call), each with its final message. Needs the connections a
+ * worker has. Returns how many it closed, -1 when the database failed.
+ */
+int rooms_close_idle(int days);
 
 /* h_exports.c */
 void exports_create(struct request *req);

@@ -86,6 +86,7 @@ const struct route routes[] = {
 	{ "GET", "/rooms/:code/me", rooms_me, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/qr.svg", rooms_qr, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/history/playlist", rooms_history_playlist, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/bans", rooms_ban_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },

@@ -292,7 +292,8 @@ function collaborators(id) {
     h('p', { class: 'muted small' }, `They add and remove songs. Ask them for their user id (yours: ${myId()}).`), form, h('p', {}, remove));
 }
 
-function exporter(id) {
+// Also offered in a room, for the playlist its history was saved as (room-history.js).
+export function exporter(id) {
   const state = h('p', { id: 'export-state', role: 'status' });
   let timer;
   const poll = async (jobId) => {

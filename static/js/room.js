@@ -6,6 +6,7 @@ import { RoomSync, browserEventSource } from './room-sync.js';
 import { api, session, isUser, myId, myName, guestToken, clockSkew, searchSongs } from './api.js';
 import { h, toast, banner, act, fmtTime } from './ui.js';
 import { Player } from './player.js';
+import { HistoryPanel } from './room-history.js';
 
 export async function roomView(main, rawCode) {
   const code = rawCode.toUpperCase();
@@ -144,6 +145,8 @@ class RoomScreen {
         this.els.controls,
         share));
     this.main.querySelector('.room-head').append(this.els.life = h('div', { class: 'row', id: 'room-life' }));
+    this.history = new HistoryPanel(this.room);
+    this.main.querySelector('.room-grid').append(this.history.element);
     this.renderNow();
   }
 
@@ -195,6 +198,7 @@ class RoomScreen {
     if (m.type === 'advance') for (const id of [...this.myVotes.keys()]) if (!state.entries.has(id)) this.myVotes.delete(id);
     this.renderQueue();
     this.renderNow();
+    if (m.type === 'advance' || m.type === 'snapshot') this.history.refresh();
     if (m.type === 'entry_added') this.els.live.textContent = `${m.entry.addedBy.name} added ${m.entry.song.title}`;
   }
 

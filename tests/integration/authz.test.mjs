@@ -98,6 +98,8 @@ const TABLE = [
   ['GET /rooms/:code/me',                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['GET /rooms/:code/qr.svg',                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['GET /rooms/:code/history',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  // a registered user with a member row: the owner is made one (room roles are guests: 401)
+  ['POST /rooms/:code/history/playlist',     [401, 401, 403, 201, 403, 401, 401, 401, 401, 403]],
   ['POST /rooms/:code/cohosts',              [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
   ['DELETE /rooms/:code/cohosts/:memberId',  [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
   ['POST /rooms/:code/bans',                 [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
@@ -285,6 +287,20 @@ const CALLS = {
   'GET /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me` }) },
   'GET /rooms/:code/qr.svg': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/qr.svg`, svg: true }) },
   'GET /rooms/:code/history': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/history` }) },
+  'POST /rooms/:code/history/playlist': {
+    world: 'room',
+    async build(w, who) {
+      if (who === users.owner) {
+        // The owner joins (an add makes the member row) and a song plays through.
+        await addEntry(w.code, who, pool[5]);
+        for (let i = 0; i < 2; i++) {
+          const playing = assertOk(await api('GET', `/rooms/${w.code}`)).room.nowPlaying;
+          assertOk(await api('POST', `/rooms/${w.code}/advance`, { token: w.host.token, body: { currentEntryId: playing?.id ?? null } }));
+        }
+      }
+      return { path: `/rooms/${w.code}/history/playlist`, body: { name: `Authz ${uid()}` } };
+    },
+  },
   'POST /rooms/:code/cohosts': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts`, body: { memberId: w.member.id } }) },
   'DELETE /rooms/:code/cohosts/:memberId': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts/${w.cohost.id}` }) },
   'POST /rooms/:code/bans': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/bans`, body: { memberId: w.target.id } }) },

@@ -210,6 +210,17 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId: 999999999 } });
   await call('GET /rooms/:code/history', 'GET', `/rooms/${code}/history`);
   await call('GET /rooms/:code/history', 'GET', '/rooms/ZZZZZZ/history');
+  {
+    // A room of the user's own where one song has played through.
+    const h = (await newRoom(user, 'OpenAPI history')).code;
+    const played = (await addEntry(h, user, songs[2])).entry.id;
+    await api('POST', `/rooms/${h}/advance`, { token: user.token, body: { currentEntryId: null } });
+    await api('POST', `/rooms/${h}/advance`, { token: user.token, body: { currentEntryId: played } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: user.accessToken, body: { name: 'OpenAPI history', last: 10 } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: guest.token, body: { name: 'OpenAPI history' } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: user.accessToken, body: { name: '' } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${code}/history/playlist`, { token: user.accessToken, body: { name: 'OpenAPI history' } });
+  }
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: other.token });
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: guest.token });
   await call('POST /rooms/:code/bans', 'POST', `/rooms/${code}/bans`, { token: guest.token, body: { memberId: otherId } });

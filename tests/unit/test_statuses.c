@@ -39,6 +39,7 @@ static const struct {
 	{ "playlist_song_change", playlist_song_statuses },
 	{ "collaboration_change", collaboration_statuses },
 	{ "export_request", export_request_statuses },
+	{ "room_history_playlist", room_history_playlist_statuses },
 	{ "user_queue_put", user_queue_put_statuses },
 	{ "catalog_may_change", catalog_may_change_statuses },
 	{ "room_close", room_close_statuses },
