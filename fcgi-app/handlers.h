@@ -25,6 +25,7 @@ extern const struct status_word collaboration_statuses[];  /* h_collaborations.c
 extern const struct status_word export_request_statuses[]; /* h_exports.c */
 extern const struct status_word room_history_playlist_statuses[]; /* h_history.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
+extern const struct status_word room_playback_statuses[];  /* h_playback.c */
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
 void health_live(struct request *req);
@@ -107,6 +108,9 @@ void queue_vote(struct request *req);
 void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);
+
+/* h_playback.c */
+void playback_update(struct request *req);
 
 /* h_me.c: a registered user's own queue, preferences and live channel */
 #define ME_QUEUE_MAX_BODY (256 * 1024) /* a full queue of long ids and its original order */

@@ -88,6 +88,8 @@ static const struct column_field song_fields[] = {
 }, playing_fields[] = {
 	{ "startedAt", "started_at", col_json_text },
 	{ "skipVotes", "skip_votes", col_json_int },
+	{ "paused", "paused", col_json_bool },
+	{ "positionMs", "paused_ms", col_json_int },
 	{ NULL, NULL, NULL },
 }, played_fields[] = {
 	{ "startedAt", "started_at", col_json_text },
