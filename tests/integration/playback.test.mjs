@@ -22,7 +22,7 @@ const SLACK = 400;
 async function playingRoom() {
   const host = await newGuest('Host');
   const { code } = await newRoom(host, 'Playback');
-  const songs = await Promise.all([newSong({ duration: 180 }), newSong({ duration: 180 })]);
+  const songs = [await newSong({ duration: 180 }), await newSong({ duration: 180 })];
   const entries = [];
   for (const s of songs) entries.push((await addEntry(code, host, s)).entry);
   const playing = assertOk(await advance(code, host, null)).nowPlaying;
