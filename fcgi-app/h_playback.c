@@ -5,6 +5,7 @@
 #include "query.h"
 #include "queue_cache.h"
 #include "request.h"
+#include "room_json.h"
 #include "room_request.h"
 
 #include <stdio.h>
@@ -48,18 +49,6 @@ static int paused_or_reply(struct request *req, const char **text)
 	return 0;
 }
 
-/* {entryId, paused, positionMs, startedAt} of a room_playback row: the message and the answer's core. Caller owns it. */
-static struct json_object *playback_json(const PGresult *res)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "entryId", col_json_int(res, 0, "entry_id"));
-	json_object_object_add(o, "paused", col_json_bool(res, 0, "paused"));
-	json_object_object_add(o, "positionMs", col_json_int(res, 0, "position_ms"));
-	json_object_object_add(o, "startedAt", col_json_text(res, 0, "started_at"));
-	return o;
-}
-
 /*
  * PUT /rooms/{code}/playback {"entryId", "paused"?, "positionMs"?}
  * -> 200 {entryId, paused, positionMs, startedAt, revision, changed}; 409 if
@@ -94,8 +83,8 @@ void playback_update(struct request *req)
 		goto out;
 	changed = strcmp(status, "ok") == 0;
 	if (changed)
-		queue_cache_changed(req, code, db_long(res, 0, "revision"), "playback", playback_json(res));
-	data = playback_json(res);
+		queue_cache_changed(req, code, db_long(res, 0, "revision"), "playback", room_playback_json(res, 0));
+	data = room_playback_json(res, 0);
 	json_object_object_add(data, "revision", col_json_int(res, 0, "revision"));
 	json_object_object_add(data, "changed", json_object_new_boolean(changed));
 	reply_data(req, 200, data);

@@ -113,3 +113,16 @@ struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kin
 		add_fields(entry, res, row, played_fields);
 	return entry;
 }
+
+static const struct column_field playback_fields[] = {
+	{ "entryId", "entry_id", col_json_int },
+	{ "paused", "paused", col_json_bool },
+	{ "positionMs", "position_ms", col_json_int },
+	{ "startedAt", "started_at", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_playback_json(const PGresult *res, int row)
+{
+	return add_fields(json_object_new_object(), res, row, playback_fields);
+}

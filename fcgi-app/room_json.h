@@ -50,4 +50,11 @@ enum entry_kind {
  */
 struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kind);
 
+/*
+ * {entryId, paused, positionMs, startedAt} from room_playback()'s columns
+ * (entry_id, paused, position_ms, started_at): the "playback" message and the
+ * core of its answer. Caller owns it.
+ */
+struct json_object *room_playback_json(const PGresult *res, int row);
+
 #endif
