@@ -28,6 +28,7 @@ extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
 extern const struct status_word room_close_statuses[];     /* h_room_lifecycle.c */
 extern const struct status_word room_host_statuses[];
 extern const struct status_word room_leave_statuses[];
+extern const struct status_word room_playback_statuses[];  /* h_playback.c */
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
 void health_live(struct request *req);
@@ -110,6 +111,9 @@ void queue_vote(struct request *req);
 void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);
+
+/* h_playback.c */
+void playback_update(struct request *req);
 
 /* h_me.c: a registered user's own queue, preferences and live channel */
 #define ME_QUEUE_MAX_BODY (256 * 1024) /* a full queue of long ids and its original order */

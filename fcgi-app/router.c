@@ -97,6 +97,7 @@ const struct route routes[] = {
 	{ "PUT", "/rooms/:code/queue/:entryId/vote", queue_vote, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
 	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
+	{ "PUT", "/rooms/:code/playback", playback_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

@@ -52,6 +52,12 @@ export function applyMessage(state, m) {
     case 'skip_vote':
       if (state.nowPlaying && state.nowPlaying.id === m.entryId) state.nowPlaying.skipVotes = m.votes;
       break;
+    case 'playback':
+      // The snapshot's form: positionMs frozen while paused, null while playing (then now − startedAt).
+      if (state.nowPlaying && state.nowPlaying.id === m.entryId) {
+        Object.assign(state.nowPlaying, { paused: m.paused, positionMs: m.paused ? m.positionMs : null, startedAt: m.startedAt });
+      }
+      break;
     case 'member_banned':
       for (const id of m.removedEntryIds || []) state.entries.delete(id);
       for (const { entryId, score } of m.scores || []) {

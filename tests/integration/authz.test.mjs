@@ -111,6 +111,7 @@ const TABLE = [
   ['PUT /rooms/:code/queue/:entryId/vote',   [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
   ['POST /rooms/:code/advance',              [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['POST /rooms/:code/skip',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  ['PUT /rooms/:code/playback',              [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
 ];
 /* eslint-enable no-multi-spaces */
 
@@ -311,6 +312,7 @@ const CALLS = {
   'PUT /rooms/:code/queue/:entryId/vote': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.targetEntry.id}/vote`, body: { value: 1 } }) },
   'POST /rooms/:code/advance': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/advance`, body: { currentEntryId: null } }) },
   'POST /rooms/:code/skip': { world: 'room-playing', build: (w) => ({ path: `/rooms/${w.code}/skip`, body: { entryId: w.playingId } }) },
+  'PUT /rooms/:code/playback': { world: 'room-playing', build: (w) => ({ path: `/rooms/${w.code}/playback`, body: { entryId: w.playingId, paused: true } }) },
 };
 
 function makeWorld(kind) {
@@ -439,6 +441,7 @@ const UNKNOWN = [
   ['DELETE', '/collaborations',                    'collab',                                              404, 401],
   ['PATCH',  '/rooms/ZZZZZZ',                      { name: 'x' },                                         404, 401],
   ['POST',   '/rooms/ZZZZZZ/advance',              { currentEntryId: null },                              404, 401],
+  ['PUT',    '/rooms/ZZZZZZ/playback',             { entryId: 1, paused: true },                          404, 401],
   ['POST',   '/rooms/ZZZZZZ/bans',                 'member',                                              404, 401],
   ['POST',   '/rooms/ZZZZZZ/cohosts',              'member',                                              404, 401],
   ['GET',    '/rooms/ZZZZZZ/me',                   undefined,                                             404, 401],

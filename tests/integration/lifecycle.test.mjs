@@ -108,6 +108,7 @@ test('after the close every read and every write about the room is 410, and noth
     ['POST', `/rooms/${c}/leave`, m],
     ['POST', `/rooms/${c}/leave`, h],
     ['POST', `/rooms/${c}/close`, h],
+    ['PUT', `/rooms/${c}/playback`, { ...h, body: { entryId: playing.id, paused: true } }],
     ['POST', `/rooms/${c}/history/playlist`, { token: (await newUser()).accessToken, body: { name: 'After the party' } }],
   ];
   for (const [method, path, opts] of [...reads, ...writes]) assertClosed(await api(method, path, opts), `${method} ${path}`);

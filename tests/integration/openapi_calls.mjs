@@ -208,6 +208,8 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('POST /rooms/:code/advance', 'POST', `/rooms/${code}/advance`, { token: guest.token, body: { currentEntryId: null } });
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId } });
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId: 999999999 } });
+  await call('PUT /rooms/:code/playback', 'PUT', `/rooms/${code}/playback`, { token: guest.token, body: { entryId, paused: true } });
+  await call('PUT /rooms/:code/playback', 'PUT', `/rooms/${code}/playback`, { token: other.token, body: { entryId, paused: false } });
   await call('GET /rooms/:code/history', 'GET', `/rooms/${code}/history`);
   await call('GET /rooms/:code/history', 'GET', '/rooms/ZZZZZZ/history');
   {

@@ -31,6 +31,7 @@ static const struct {
 	{ "queue_remove", queue_remove_statuses },
 	{ "room_advance", room_advance_statuses },
 	{ "room_skip", room_skip_statuses },
+	{ "room_playback", room_playback_statuses },
 	{ "room_settings", room_settings_statuses },
 	{ "room_cohost", room_cohost_statuses },
 	{ "room_ban", room_ban_statuses },
