@@ -141,6 +141,9 @@ void queue_get(struct request *req)
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &queue_snapshot, params, "room not found")) == NULL)
 		goto out;
+	/* After the read, so a room closed meanwhile is never cached again (h_room_lifecycle.c) */
+	if (query_room_closed_or_reply(req, code))
+		goto out;
 	/* Hidden: read in the same statement as the rows, so no hidden revision is ever cached. */
 	if (db_bool(res, 0, "hide_queue") && room_hidden_refused_or_reply(req, code) != 0)
 		goto out;

@@ -111,6 +111,8 @@ void rooms_get(struct request *req)
 
 	if (code == NULL)
 		return;
+	if (query_room_closed_or_reply(req, code))
+		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &room_by_code, params, "room not found")) == NULL)
 		goto out;
@@ -465,6 +467,8 @@ void rooms_members(struct request *req)
 
 	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
 		return;
+	if (query_room_closed_or_reply(req, code))
+		return;
 	const char *params[] = { code };
 	/* Every room has its host as a member: no row, no room. */
 	if ((res = query_row_or_reply(req, &room_members_stmt, params, "room not found")) == NULL)
@@ -485,6 +489,8 @@ void rooms_history(struct request *req)
 	struct json_object *played;
 
 	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_or_reply(req, &room_history_stmt, params)) == NULL)
@@ -526,6 +532,8 @@ void rooms_me(struct request *req)
 	int known;
 
 	if (code == NULL)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code, req->who.id };
 	if ((res = query_row_or_reply(req, &room_me_stmt, params, "room not found")) == NULL)
@@ -588,6 +596,8 @@ void rooms_qr(struct request *req)
 	size_t len = 0;
 
 	if (code == NULL)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &room_exists_stmt, params, "room not found")) == NULL)

@@ -17,7 +17,8 @@ const char *room_code_or_reply(struct request *req, const char *raw)
 		reply_error(req, 404, "room not found");
 		return NULL;
 	}
-	return req_strdup(req, code);
+	req->room_code = req_strdup(req, code);
+	return req->room_code;
 }
 
 const char *room_entry_id_or_reply(struct request *req, const char *raw)

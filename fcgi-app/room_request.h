@@ -6,7 +6,10 @@
 
 struct request;
 
-/* The canonical room code of a path segment, in the arena; replies 404 and returns NULL otherwise. */
+/*
+ * The canonical room code of a path segment, in the arena (and kept as
+ * req->room_code, see status_or_reply); replies 404 and returns NULL otherwise.
+ */
 const char *room_code_or_reply(struct request *req, const char *raw);
 
 /* A positive integer path segment as text; replies 404 and returns NULL otherwise. */

@@ -31,6 +31,7 @@ static const struct {
 	{ "queue_remove", queue_remove_statuses },
 	{ "room_advance", room_advance_statuses },
 	{ "room_skip", room_skip_statuses },
+	{ "room_playback", room_playback_statuses },
 	{ "room_settings", room_settings_statuses },
 	{ "room_cohost", room_cohost_statuses },
 	{ "room_ban", room_ban_statuses },
@@ -39,10 +40,14 @@ static const struct {
 	{ "playlist_song_change", playlist_song_statuses },
 	{ "collaboration_change", collaboration_statuses },
 	{ "export_request", export_request_statuses },
+	{ "room_history_playlist", room_history_playlist_statuses },
 	{ "user_queue_put", user_queue_put_statuses },
 	{ "room_join", room_join_statuses },
 	{ "room_member_rename", room_member_rename_statuses },
 	{ "catalog_may_change", catalog_may_change_statuses },
+	{ "room_close", room_close_statuses },
+	{ "room_host_transfer", room_host_statuses },
+	{ "room_leave", room_leave_statuses },
 };
 #define HANDLED (sizeof handled / sizeof handled[0])
 
