@@ -1,4 +1,5 @@
-/* h_members.c: a room's members: joining (with the room's PIN), renaming oneself */
+/* h_members.c: a room's members: joining (with the room's PIN), renaming oneself, who may follow the room live */
+#include "auth.h"
 #include "db.h"
 #include "query.h"
 #include "handlers.h"
@@ -8,7 +9,6 @@
 #include "request.h"
 #include "room_json.h"
 #include "room_request.h"
-#include "auth.h"
 
 #include <string.h>
 
