@@ -428,6 +428,9 @@ static void member_standing_set(struct request *req, int on, const struct standi
 		json_object_object_add(msg, "memberId", json_object_new_string(member));
 		how->describe(res, on, msg, data);
 		queue_cache_changed(req, code, db_long(res, 0, "revision"), how->message_type[on], msg);
+		/* Banned from a room that hides its queue: their open stream goes with everyone's, and only members come back. */
+		if (on && how == &ban_change && room_hidden_refused(code, member) == 1)
+			room_listeners_drop(code);
 	}
 	reply_message(req, 200, how->done[on], data);
 out:

@@ -462,3 +462,17 @@ test('hideQueue: whoever listened before is dropped when the queue is hidden, an
   outsider.close();
   sock.close();
 });
+
+test('hideQueue: a member banned from a room that hides its queue stops hearing it at once', async () => {
+  const { code, host, early } = await pinRoom('3434');
+  assertOk(await settings(code, host, { hideQueue: true }));
+  const theirs = sse(`/rooms/${code}/events?token=${encodeURIComponent(early.token)}`);
+  await theirs.opened;
+  const ban = assertOk(await api('POST', `/rooms/${code}/bans`, { token: host.token, body: { memberId: early.id } }));
+  const added = await addEntry(code, host, await newSong({ duration: 60 }));
+  await new Promise((res) => setTimeout(res, 500));
+  assert.ok(added.revision > ban.revision);
+  assert.ok(!theirs.events.some((e) => e.data.revision > ban.revision), 'the banned member heard a change after the ban');
+  assert.equal((await stream(`/rooms/${code}/events`, early.token)).status, 403);
+  theirs.close();
+});
