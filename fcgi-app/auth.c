@@ -379,3 +379,15 @@ int auth_verify_subscribe_ticket(const char *ticket, const char *purpose, char *
 	json_object_put(claims);
 	return rc;
 }
+
+void auth_pin_hash(const char *code, const char *pin, char out[AUTH_PIN_HASH_HEX])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char msg[64];
+	int len = snprintf(msg, sizeof msg, "queued room PIN\n%s\n%s", code, pin);
+
+	/* "queued room PIN" keeps these MACs apart from the JWTs signed with the same key. */
+	hmac(config.access_token_key, msg, len > 0 && (size_t)len < sizeof msg ? (size_t)len : 0, mac);
+	sodium_bin2hex(out, AUTH_PIN_HASH_HEX, mac, sizeof mac);
+	sodium_memzero(msg, sizeof msg);
+}

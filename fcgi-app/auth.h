@@ -87,4 +87,13 @@ char *auth_hash_password(const char *password);
 /* 1 when password matches the stored hash, else 0. */
 int auth_check_password(const char *hash, const char *password);
 
+/*
+ * A room's PIN as it is stored and compared: the hex HMAC-SHA-256, keyed with
+ * ACCESS_TOKEN_KEY, of the room code and the PIN. The database never holds
+ * the digits (4-8 of them: a bare hash would be reversed by trying them all),
+ * and one PIN in two rooms is two hashes.
+ */
+#define AUTH_PIN_HASH_HEX (2 * 32 + 1)
+void auth_pin_hash(const char *code, const char *pin, char out[AUTH_PIN_HASH_HEX]);
+
 #endif

@@ -133,6 +133,7 @@ void config_from_env(void)
 	config.export_max_attempts = (int)env_long("EXPORT_MAX_ATTEMPTS", 10);
 	config.export_lease = (int)env_long("EXPORT_LEASE_SECONDS", 60);
 	config.export_backoff_max = (int)env_long("EXPORT_BACKOFF_MAX", 60);
+	config.room_idle_days = (int)env_long("ROOM_IDLE_DAYS", 30);
 }
 
 static int is_http_url(const char *url)

@@ -54,6 +54,7 @@ struct config {
 	int export_max_attempts;      /* EXPORT_MAX_ATTEMPTS */
 	int export_lease;             /* EXPORT_LEASE_SECONDS: a claimed job's lease */
 	int export_backoff_max;       /* EXPORT_BACKOFF_MAX: longest wait between attempts, s */
+	int room_idle_days;           /* ROOM_IDLE_DAYS: a room without activity this long is closed (default 30) */
 };
 
 extern struct config config;

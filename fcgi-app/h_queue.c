@@ -33,7 +33,7 @@
  * A room with nothing queued still yields one row (entry columns NULL).
  */
 DB_STMT(queue_snapshot, 1,
-	"SELECT r.revision, r.tie_rule, e.state, " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
+	"SELECT r.revision, r.tie_rule, r.hide_queue, e.state, " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
 	"  FROM rooms r"
 	"  LEFT JOIN (" ROOM_ENTRY_FROM ") ON e.room_id = r.id AND e.state IN ('waiting', 'playing')"
 	" WHERE r.code = $1"
@@ -44,7 +44,7 @@ DB_STMT(entry_by_id, 1, "SELECT " ROOM_ENTRY_SELECT ", " ENTRY_PINNED_SELECT
 	" FROM " ROOM_ENTRY_FROM " JOIN rooms r ON r.id = e.room_id WHERE e.id = $1::bigint");
 
 DB_STMT(queue_add_stmt, 4,
-	"SELECT status, entry_id, revision, score FROM queue_add($1, $2, $3, $4)");
+	"SELECT status, entry_id, revision, score, allowed_at, played_ago FROM queue_add($1, $2, $3, $4)");
 
 DB_STMT(queue_vote_stmt, 5,
 	"SELECT status, score, revision FROM queue_vote($1, $2::bigint, $3, $4, $5::integer)");
@@ -67,6 +67,7 @@ const struct status_word queue_add_statuses[] = {
 	{ "no_room", 404, "room not found" },
 	{ "banned", 403, "you are banned from this room" },
 	{ "no_song", 404, "song not found" },
+	{ "cooldown", 403, NULL }, /* answered by reply_cooldown() */
 	{ "too_long", 403, "the song is longer than this room's maximum song duration" },
 	{ "no_duration", 403, "the song's length is unknown (a live broadcast?) and this room has a maximum song duration" },
 	{ "member_cap", 403, "you already have as many songs waiting as this room allows per member" },
@@ -146,16 +147,25 @@ void queue_get(struct request *req)
 	const char *code = room_code_or_reply(req, req->params[0]);
 	PGresult *res = NULL;
 	struct json_object *data = NULL;
+	const char *json;
 
 	if (code == NULL || queue_cache_reply_cached(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &queue_snapshot, params, "room not found")) == NULL)
 		goto out;
+	/* After the read, so a room closed meanwhile is never cached again (h_room_lifecycle.c) */
+	if (query_room_closed_or_reply(req, code))
+		goto out;
+	/* Hidden: read in the same statement as the rows, so no hidden revision is ever cached. */
+	if (db_bool(res, 0, "hide_queue") && room_hidden_refused_or_reply(req, code) != 0)
+		goto out;
 	data = queue_json(res, code);
-	queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"),
-				json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (db_bool(res, 0, "hide_queue"))
+		queue_cache_reply_private(req, db_long(res, 0, "revision"), json);
+	else
+		queue_cache_reply_fresh(req, code, db_long(res, 0, "revision"), json);
 out:
 	json_object_put(data);
 	PQclear(res);
@@ -200,6 +210,21 @@ static void publish_add(struct request *req, const char *code, const PGresult *r
 	}
 }
 
+/* 403 for a queue_add row refused by the room's replay cooldown, with data {allowedAt}. */
+static void reply_cooldown(struct request *req, const PGresult *res)
+{
+	const char *at = db_text(res, 0, "allowed_at");
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "allowedAt", json_object_new_string(at));
+	if (db_is_null(res, 0, "played_ago"))
+		reply_error_data(req, 403, data, "this song is playing now; the room's replay cooldown allows it "
+				 "again at %s (when it ends, plus the cooldown)", at);
+	else
+		reply_error_data(req, 403, data, "this song played %lld minutes ago; the room's replay cooldown "
+				 "allows it again at %s", db_long(res, 0, "played_ago"), at);
+}
+
 /*
  * POST /rooms/{code}/queue {"songId"} or {"youtubeId"}
  * -> 201 {entry, revision, result}, or 200 when it became a vote or changed nothing
@@ -220,6 +245,10 @@ void queue_add(struct request *req)
 	status = db_text(res, 0, "status");
 	if ((outcome = status_or_reply(req, status, queue_add_statuses)) == NULL)
 		goto out;
+	if (strcmp(status, "cooldown") == 0) {
+		reply_cooldown(req, res);
+		goto out;
+	}
 	entry = entry_json_by_id(db_text_or_null(res, 0, "entry_id"), ENTRY_WAITING);
 	publish_add(req, code, res, entry);
 	data = json_object_new_object();

@@ -1,4 +1,5 @@
 /* h_rooms.c: rooms: creation, state, settings, co-hosts, bans, members, history, the caller's view, the join QR code */
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "query.h"
@@ -110,10 +111,15 @@ void rooms_get(struct request *req)
 
 	if (code == NULL)
 		return;
+	if (query_room_closed_or_reply(req, code))
+		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &room_by_code, params, "room not found")) == NULL)
 		goto out;
 	playing = !db_is_null(res, 0, "entry_id");
+	/* A hidden queue hides what plays too, from all but the members. */
+	if (playing && db_bool(res, 0, "hide_queue") && room_hidden_refused(code, req->who.id) != 0)
+		playing = 0;
 	room = room_json(res, 0);
 	json_object_object_add(room, "settings", room_settings_json(res, 0));
 	json_object_object_add(room, "cohosts", col_json_parsed(res, 0, "cohosts"));
@@ -191,11 +197,46 @@ static int patch_playlist(struct request *req, struct json_object *patch)
 	return 0;
 }
 
+/*
+ * "pin": absent, null (no PIN) or 4-8 digits, which room_settings() gets
+ * only as "pinHash", the keyed hash: the digits are never stored nor shown.
+ */
+static int patch_pin(struct request *req, const char *code, struct json_object *patch)
+{
+	char hash[AUTH_PIN_HASH_HEX];
+	struct json_object *v;
+	int present = room_pin_hash_or_reply(req, code, "pin", hash);
+
+	if (present < 0)
+		return -1;
+	if (present)
+		json_object_object_add(patch, "pinHash", json_object_new_string(hash));
+	else if (json_object_object_get_ex(req->json, "pin", &v))
+		json_object_object_add(patch, "pinHash", NULL);
+	return 0;
+}
+
+/* "hideQueue": absent, true or false. */
+static int patch_hide(struct request *req, struct json_object *patch)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req->json, "hideQueue", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		reply_error(req, 400, "\"hideQueue\" must be true or false");
+		return -1;
+	}
+	json_object_object_add(patch, "hideQueue", json_object_get(v));
+	return 0;
+}
+
 /* The body names settings and nothing else; replies 400 and returns -1 otherwise. */
 static int only_settings_or_reply(struct request *req)
 {
 	static const char *const known[] = { "name", "votingMode", "autoRemoveThreshold", "memberCap",
-		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId", NULL };
+		"maxQueueLength", "maxSongDuration", "tieRule", "fallbackPlaylistId",
+		"pin", "replayCooldownMinutes", "hideQueue", NULL };
 
 	json_object_object_foreach(req->json, key, val) {
 		int ok = 0;
@@ -218,7 +259,7 @@ static const char *const voting_modes[] = { "updown", "up", "off", NULL };
 static const char *const tie_rules[] = { "arrival", "fairness", NULL };
 
 /* The PATCH body as room_settings()'s patch (caller owns it), or NULL after replying 400. */
-static struct json_object *settings_patch_or_reply(struct request *req)
+static struct json_object *settings_patch_or_reply(struct request *req, const char *code)
 {
 	struct json_object *patch;
 
@@ -232,7 +273,10 @@ static struct json_object *settings_patch_or_reply(struct request *req)
 	    patch_int(req, patch, "memberCap", 1, 10000) != 0 ||
 	    patch_int(req, patch, "maxQueueLength", 1, 100000) != 0 ||
 	    patch_int(req, patch, "maxSongDuration", 1, 86400) != 0 ||
-	    patch_playlist(req, patch) != 0) {
+	    patch_playlist(req, patch) != 0 ||
+	    patch_pin(req, code, patch) != 0 ||
+	    patch_int(req, patch, "replayCooldownMinutes", 0, 1440) != 0 ||
+	    patch_hide(req, patch) != 0) {
 		json_object_put(patch);
 		return NULL;
 	}
@@ -246,6 +290,7 @@ const struct status_word room_settings_statuses[] = {
 	{ "forbidden", 403, "only the room's host or a co-host may do this" },
 	{ "no_playlist", 404, "fallback playlist not found" },
 	{ "playlist_forbidden", 403, "the fallback playlist must be one you can read" },
+	{ "hide_needs_pin", 400, "\"hideQueue\" needs a PIN: set \"pin\" too" },
 	STATUS_END,
 };
 
@@ -267,7 +312,7 @@ void rooms_update(struct request *req)
 	PGresult *res = NULL, *now = NULL;
 	long long revision;
 
-	if (code == NULL || (patch = settings_patch_or_reply(req)) == NULL)
+	if (code == NULL || (patch = settings_patch_or_reply(req, code)) == NULL)
 		return;
 	const char *params[] = { code, req->who.id, json_object_to_json_string(patch) };
 	if ((res = query_or_reply(req, &room_settings_stmt, params)) == NULL ||
@@ -277,6 +322,9 @@ void rooms_update(struct request *req)
 	if ((now = query_row_or_reply(req, &room_settings_of, of_code, "room not found")) == NULL)
 		goto out;
 	revision = db_long(res, 0, "revision");
+	/* Hidden from now on: who listened so far must be a member to go on (rooms_events). */
+	if (db_bool(now, 0, "hide_queue") && json_object_object_get_ex(patch, "hideQueue", NULL))
+		room_listeners_drop(code);
 	queue_cache_changed(req, code, revision, "settings", settings_and_name_json(now));
 	data = settings_and_name_json(now);
 	json_object_object_add(data, "revision", json_object_new_int64(revision));
@@ -380,6 +428,9 @@ static void member_standing_set(struct request *req, int on, const struct standi
 		json_object_object_add(msg, "memberId", json_object_new_string(member));
 		how->describe(res, on, msg, data);
 		queue_cache_changed(req, code, db_long(res, 0, "revision"), how->message_type[on], msg);
+		/* Banned from a room that hides its queue: their open stream goes with everyone's, and only members come back. */
+		if (on && how == &ban_change && room_hidden_refused(code, member) == 1)
+			room_listeners_drop(code);
 	}
 	reply_message(req, 200, how->done[on], data);
 out:
@@ -417,7 +468,9 @@ void rooms_members(struct request *req)
 	PGresult *res = NULL;
 	struct json_object *members;
 
-	if (code == NULL)
+	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code };
 	/* Every room has its host as a member: no row, no room. */
@@ -438,7 +491,9 @@ void rooms_history(struct request *req)
 	PGresult *res = NULL;
 	struct json_object *played;
 
-	if (code == NULL)
+	if (code == NULL || room_hidden_refused_or_reply(req, code) != 0)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_or_reply(req, &room_history_stmt, params)) == NULL)
@@ -480,6 +535,8 @@ void rooms_me(struct request *req)
 	int known;
 
 	if (code == NULL)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code, req->who.id };
 	if ((res = query_row_or_reply(req, &room_me_stmt, params, "room not found")) == NULL)
@@ -542,6 +599,8 @@ void rooms_qr(struct request *req)
 	size_t len = 0;
 
 	if (code == NULL)
+		return;
+	if (query_room_closed_or_reply(req, code))
 		return;
 	const char *params[] = { code };
 	if ((res = query_row_or_reply(req, &room_exists_stmt, params, "room not found")) == NULL)

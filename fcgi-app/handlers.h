@@ -24,7 +24,14 @@ extern const struct status_word song_delete_statuses[];    /* h_songs.c */
 extern const struct status_word playlist_song_statuses[];  /* h_playlists.c */
 extern const struct status_word collaboration_statuses[];  /* h_collaborations.c */
 extern const struct status_word export_request_statuses[]; /* h_exports.c */
+extern const struct status_word room_history_playlist_statuses[]; /* h_history.c */
 extern const struct status_word user_queue_put_statuses[]; /* h_me.c */
+extern const struct status_word room_close_statuses[];     /* h_room_lifecycle.c */
+extern const struct status_word room_host_statuses[];
+extern const struct status_word room_leave_statuses[];
+extern const struct status_word room_playback_statuses[];  /* h_playback.c */
+extern const struct status_word room_join_statuses[];      /* h_members.c */
+extern const struct status_word room_member_rename_statuses[];
 
 /* h_health.c: liveness, readiness and the Prometheus metrics (metrics.h) */
 void health_live(struct request *req);
@@ -96,6 +103,12 @@ void rooms_members(struct request *req);
 void rooms_me(struct request *req);
 void rooms_qr(struct request *req);
 void rooms_history(struct request *req);
+void rooms_join(struct request *req);   /* h_members.c */
+void rooms_rename(struct request *req);
+void rooms_events(struct request *req);
+
+/* h_history.c */
+void rooms_history_playlist(struct request *req);
 
 /* h_queue.c */
 void queue_get(struct request *req);
@@ -106,6 +119,9 @@ void queue_unpin(struct request *req);
 void queue_remove(struct request *req);
 void queue_advance(struct request *req);
 void queue_skip(struct request *req);
+
+/* h_playback.c */
+void playback_update(struct request *req);
 
 /* h_me.c: a registered user's own queue, preferences and live channel */
 #define ME_QUEUE_MAX_BODY (256 * 1024) /* a full queue of long ids and its original order */
@@ -125,6 +141,19 @@ void me_queue_subscription(struct request *req);
 void me_queue_events(struct request *req);
 void me_preferences_get(struct request *req);
 void me_preferences_put(struct request *req);
+
+/* h_room_lifecycle.c: hand over, leave, close, the caller's rooms */
+void rooms_close(struct request *req);
+void rooms_host_transfer(struct request *req);
+void rooms_leave(struct request *req);
+void me_rooms(struct request *req);
+
+/*
+ * The idle job: closes the rooms without activity for days days (at most a
+ * batch a call), each with its final message. Needs the connections a
+ * worker has. Returns how many it closed, -1 when the database failed.
+ */
+int rooms_close_idle(int days);
 
 /* h_exports.c */
 void exports_create(struct request *req);

@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "handlers.h"
 #include "http_client.h"
 #include "log.h"
 #include "metrics.h"
@@ -11,11 +12,15 @@
 #include "ratelimit.h"
 #include "server.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -26,6 +31,10 @@ static void usage(FILE *out)
 		"env file fills only variables that are not already set.\n");
 }
 
+static void worker_connect(void);
+static void worker_disconnect(void);
+static void close_idle_rooms(void);
+
 /* Before the first fork: what every worker inherits. */
 static void prepare_workers(void)
 {
@@ -33,6 +42,7 @@ static void prepare_workers(void)
 	metrics_init(); /* shared by every worker, so counts survive a worker's death */
 	/* Sign-ins may occupy all workers but one: that one stays for votes. */
 	auth_hash_slots_init(config.hash_concurrency, config.workers - config.hash_concurrency - 1);
+	close_idle_rooms();
 }
 
 /* A worker's connections, each kept for its whole life. */
@@ -51,11 +61,53 @@ static void worker_disconnect(void)
 	db_disconnect();
 }
 
+/* Between two runs of the idle job; a room idle for days waits minutes more at most. */
+#define IDLE_CHECK_SECONDS 300
+
+/*
+ * The idle job (ROOM_IDLE_DAYS), at start-up and then every
+ * IDLE_CHECK_SECONDS: in a process with a worker's connections, so the
+ * supervisor itself never holds one (its workers would inherit it) and a
+ * slow database never delays its care of the pool. Forked twice: the
+ * supervisor's children stay its workers alone (what tests and operators
+ * count), and the job, an orphan, is reaped by init.
+ */
+static void close_idle_rooms(void)
+{
+	static time_t next;
+	time_t now = time(NULL);
+	pid_t pid;
+
+	if (now < next)
+		return;
+	next = now + IDLE_CHECK_SECONDS;
+	if ((pid = fork()) < 0) {
+		log_error("fork for the idle job: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		waitpid(pid, NULL, 0); /* the middle process, gone at once */
+		return;
+	}
+	if (fork() != 0)
+		_exit(0);
+	worker_connect();
+	rooms_close_idle(config.room_idle_days);
+	worker_disconnect();
+	_exit(0);
+}
+
+static void every_minute(void)
+{
+	queue_cache_sweep();
+	close_idle_rooms();
+}
+
 static const struct server_hooks hooks = {
 	.prepare = prepare_workers,
 	.worker_start = worker_connect,
 	.worker_stop = worker_disconnect,
-	.every_minute = queue_cache_sweep,
+	.every_minute = every_minute,
 };
 
 int main(int argc, char **argv)

@@ -274,6 +274,27 @@ int publish_subscribers(const char *channel)
 	return n;
 }
 
+int publish_drop_subscribers(const char *channel)
+{
+	char url[512];
+	long status;
+
+	if (channel_info.curl == NULL && publish_init() != 0)
+		return -1;
+	snprintf(url, sizeof url, "%s%s", config.nchan_url, channel);
+	curl_easy_setopt(channel_info.curl, CURLOPT_URL, url);
+	curl_easy_setopt(channel_info.curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	status = http_client_perform(&channel_info);
+	/* The handle goes back to what publish_subscribers asks: GET. */
+	curl_easy_setopt(channel_info.curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(channel_info.curl, CURLOPT_HTTPGET, 1L);
+	if (status < 0) {
+		log_warn("cannot drop the subscribers of %s: %s", channel, channel_info.why);
+		return -1;
+	}
+	return 0;
+}
+
 void publish_cleanup(void)
 {
 	publish_flush(1000);

@@ -24,4 +24,12 @@ void publish_flush(int wait_ms);
  */
 int publish_subscribers(const char *channel);
 
+/*
+ * Close every subscription of channel now (DELETE on the publisher
+ * location: SSE and long-poll get 410, WebSocket a close); they may
+ * subscribe again, and are asked again who they are. Returns 0, or -1 when
+ * nchan cannot be asked.
+ */
+int publish_drop_subscribers(const char *channel);
+
 #endif

@@ -13,6 +13,16 @@ void reply_db_error(struct request *req, enum db_result r, const PGresult *res)
 		reply_error(req, 503, "the database is unavailable, try again shortly");
 		return;
 	}
+	/* A write to a closed room, stopped by sql/012_lifecycle.sql's triggers: no error of ours. */
+	if (strcmp(state, "QC410") == 0) {
+		reply_error(req, 410, ROOM_CLOSED_MESSAGE);
+		return;
+	}
+	if (strcmp(state, "QPIN1") == 0) {
+		/* room_member_touch(): a first write in a room with a PIN by a caller not admitted */
+		reply_error(req, 403, "this room has a PIN: join with POST /rooms/{code}/join first");
+		return;
+	}
 	log_error("SQLSTATE %s: %s", state,
 		  res ? PQresultErrorMessage(res) : "no result");
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -56,6 +66,21 @@ PGresult *query_row_or_reply(struct request *req, struct db_stmt *st, const char
 	return res;
 }
 
+/* A row when room $1 exists and is closed. */
+DB_STMT(room_closed_stmt, 1, "SELECT 1 FROM rooms WHERE code = $1 AND closed_at IS NOT NULL");
+
+int query_room_closed_or_reply(struct request *req, const char *code)
+{
+	const char *params[] = { code };
+	PGresult *res = NULL;
+	int closed = db_exec(&room_closed_stmt, params, &res) == DB_OK && PQntuples(res) > 0;
+
+	PQclear(res);
+	if (closed)
+		reply_error(req, 410, ROOM_CLOSED_MESSAGE);
+	return closed;
+}
+
 const struct status_word *status_find(const char *word, const struct status_word *table)
 {
 	for (; table->word != NULL; table++)
@@ -74,6 +99,8 @@ const struct status_word *status_or_reply(struct request *req, const char *word,
 		reply_error(req, 500, "internal error");
 		return NULL;
 	}
+	if (req->room_code != NULL && strcmp(word, "ok") != 0 && query_room_closed_or_reply(req, req->room_code))
+		return NULL;
 	if (s->message != NULL) {
 		reply_error(req, s->http_status, "%s", s->message);
 		return NULL;

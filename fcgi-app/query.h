@@ -16,6 +16,16 @@ struct request;
  */
 void reply_db_error(struct request *req, enum db_result r, const PGresult *res);
 
+/* What every request about a closed room is answered, with 410 (sql/012_lifecycle.sql). */
+#define ROOM_CLOSED_MESSAGE "this room is closed"
+
+/*
+ * 1 after replying 410 when room code is closed; 0 when it is open, does
+ * not exist or the database cannot say (the caller's own query answers
+ * those). Reads call it; writes to a closed room fail in the database.
+ */
+int query_room_closed_or_reply(struct request *req, const char *code);
+
 /* db_exec for handlers: the rows (the caller clears them), or NULL once the failure is replied. */
 PGresult *query_or_reply(struct request *req, struct db_stmt *st, const char *const *params);
 
@@ -45,7 +55,10 @@ struct status_word {
 /*
  * The table's entry for word when the handler goes on with it. A refusal is replied (and
  * NULL returned); a word the table lacks is logged as the bug it is and
- * answered 500, here and nowhere else.
+ * answered 500, here and nowhere else. Any word but "ok" from a function
+ * about req->room_code is answered 410 when that room is closed: a write
+ * to a closed room that its function refused before writing anything (an
+ * entry no longer waiting, say) is refused for the closing first.
  */
 const struct status_word *status_or_reply(struct request *req, const char *word,
 					  const struct status_word *table);

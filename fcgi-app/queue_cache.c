@@ -112,6 +112,11 @@ void queue_cache_reply_fresh(struct request *req, const char *code, long long re
 	reply_answer(req, data_json, revision, "database");
 }
 
+void queue_cache_reply_private(struct request *req, long long revision, const char *data_json)
+{
+	reply_answer(req, data_json, revision, "database");
+}
+
 void queue_cache_changed(struct request *req, const char *code, long long revision,
 			 const char *type, struct json_object *msg)
 {

@@ -57,6 +57,14 @@ void queue_cache_reply_fresh(struct request *req, const char *code, long long re
 			     const char *data_json);
 
 /*
+ * The answer of a room that hides its queue (read at revision): replied (200
+ * or 304) and kept nowhere, neither in Redis nor as a file nginx would serve
+ * to anyone. So whatever Redis or a file holds is of a revision before the
+ * queue was hidden, and hiding it moved the revision past them.
+ */
+void queue_cache_reply_private(struct request *req, long long revision, const char *data_json);
+
+/*
  * After a write committed revision in room code: the cached answer goes
  * (Redis, then the file), then msg (taken) is published on the room's
  * channel as {type, revision, ...msg} once the reply has gone out.

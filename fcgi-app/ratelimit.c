@@ -31,6 +31,7 @@ static struct {
 	[RATE_SEARCH] = { "search", "RATE_SEARCHES", "RATE_SEARCHES_WINDOW", 30, 60, BY_MEMBER_OR_ADDRESS,
 			  "YouTube searches" },
 	[RATE_EXPORT] = { "export", "RATE_EXPORTS", "RATE_EXPORTS_WINDOW", 20, 86400, BY_MEMBER, "exports by email" },
+	[RATE_PIN] = { "pin", "RATE_PINS", "RATE_PINS_WINDOW", 5, 600, BY_SUBJECT, "PIN tries in one room" },
 };
 
 static long env_long(const char *name, long fallback)

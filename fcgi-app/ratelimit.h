@@ -15,6 +15,7 @@ enum rate_class {
 	RATE_ROOM,       /* rooms created per client address: RATE_ROOMS per RATE_ROOMS_WINDOW s */
 	RATE_SEARCH,     /* YouTube searches per member (or address): RATE_SEARCHES per RATE_SEARCHES_WINDOW s */
 	RATE_EXPORT,     /* exports by email per user: RATE_EXPORTS per RATE_EXPORTS_WINDOW s (a day) */
+	RATE_PIN,        /* PIN tries per caller and room: RATE_PINS per RATE_PINS_WINDOW s */
 	RATE_CLASSES
 };
 

@@ -54,6 +54,7 @@ struct request {
 	int nparams;
 	struct json_object *json;     /* parsed body of a JSON route; owned */
 	struct identity who;
+	const char *room_code;        /* the room the path names, once room_code_or_reply read it; else NULL */
 
 	struct response res;
 	struct arena_block *arena;

@@ -47,6 +47,9 @@ static const struct column_field settings_fields[] = {
 	{ "maxSongDuration", "max_duration", col_json_int },
 	{ "tieRule", "tie_rule", col_json_text },
 	{ "fallbackPlaylistId", "fallback_playlist_id", col_json_text },
+	{ "hasPin", "has_pin", col_json_bool },
+	{ "replayCooldownMinutes", "replay_cooldown", col_json_int },
+	{ "hideQueue", "hide_queue", col_json_bool },
 	{ NULL, NULL, NULL },
 };
 
@@ -88,6 +91,8 @@ static const struct column_field song_fields[] = {
 }, playing_fields[] = {
 	{ "startedAt", "started_at", col_json_text },
 	{ "skipVotes", "skip_votes", col_json_int },
+	{ "paused", "paused", col_json_bool },
+	{ "positionMs", "paused_ms", col_json_int },
 	{ NULL, NULL, NULL },
 }, played_fields[] = {
 	{ "startedAt", "started_at", col_json_text },
@@ -118,4 +123,17 @@ struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kin
 	else if (kind == ENTRY_PLAYED)
 		add_fields(entry, res, row, played_fields);
 	return entry;
+}
+
+static const struct column_field playback_fields[] = {
+	{ "entryId", "entry_id", col_json_int },
+	{ "paused", "paused", col_json_bool },
+	{ "positionMs", "position_ms", col_json_int },
+	{ "startedAt", "started_at", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
+struct json_object *room_playback_json(const PGresult *res, int row)
+{
+	return add_fields(json_object_new_object(), res, row, playback_fields);
 }

@@ -61,3 +61,11 @@ int room_listeners(const char *code, long long playing)
 	remembered[i].count = n < 0 ? 0 : n;
 	return remembered[i].count;
 }
+
+int room_listeners_drop(const char *code)
+{
+	char channel[32];
+
+	room_channel(channel, sizeof channel, code);
+	return publish_drop_subscribers(channel);
+}

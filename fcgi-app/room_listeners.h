@@ -17,4 +17,12 @@ int room_listeners(const char *code, long long playing);
  */
 #define ROOM_LISTENERS_MAX_AGE_MS 2000
 
+/*
+ * Everyone listening to room code is dropped (they reconnect through
+ * GET /rooms/{code}/events, which asks who they are): when a room starts
+ * hiding its queue, those who followed it until then must be members to go
+ * on. Returns 0, or -1 when nchan cannot be asked.
+ */
+int room_listeners_drop(const char *code);
+
 #endif

@@ -56,6 +56,7 @@ const struct route routes[] = {
 	{ "GET", "/me/queue/events", me_queue_events, 0, 0, RATE_NONE },
 	{ "GET", "/me/preferences", me_preferences_get, ROUTE_USER, 0, RATE_NONE },
 	{ "PUT", "/me/preferences", me_preferences_put, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/me/rooms", me_rooms, ROUTE_AUTH, 0, RATE_NONE },
 
 	{ "POST", "/authentications", authentications_login, ROUTE_JSON, 0, RATE_LOGIN },
 	{ "PUT", "/authentications", authentications_refresh, ROUTE_JSON, 0, RATE_NONE },
@@ -76,12 +77,19 @@ const struct route routes[] = {
 	{ "DELETE", "/collaborations", collaborations_delete, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 
 	{ "POST", "/rooms", rooms_create, ROUTE_AUTH | ROUTE_JSON, 0, RATE_ROOM },
+	{ "POST", "/rooms/:code/close", rooms_close, ROUTE_AUTH, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/host", rooms_host_transfer, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/leave", rooms_leave, ROUTE_AUTH, 0, RATE_NONE },
 	{ "GET", "/rooms/:code", rooms_get, 0, 0, RATE_NONE },
 	{ "PATCH", "/rooms/:code", rooms_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/members", rooms_members, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/me", rooms_me, ROUTE_AUTH, 0, RATE_NONE },
+	{ "PATCH", "/rooms/:code/me", rooms_rename, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/join", rooms_join, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
+	{ "GET", "/rooms/:code/events", rooms_events, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/qr.svg", rooms_qr, 0, 0, RATE_NONE },
 	{ "GET", "/rooms/:code/history", rooms_history, 0, 0, RATE_NONE },
+	{ "POST", "/rooms/:code/history/playlist", rooms_history_playlist, ROUTE_USER | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/cohosts", rooms_cohost_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "DELETE", "/rooms/:code/cohosts/:memberId", rooms_cohost_delete, ROUTE_AUTH, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/bans", rooms_ban_add, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
@@ -94,6 +102,7 @@ const struct route routes[] = {
 	{ "DELETE", "/rooms/:code/queue/:entryId/pin", queue_unpin, ROUTE_AUTH, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/advance", queue_advance, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 	{ "POST", "/rooms/:code/skip", queue_skip, ROUTE_AUTH | ROUTE_JSON, 0, RATE_VOTE },
+	{ "PUT", "/rooms/:code/playback", playback_update, ROUTE_AUTH | ROUTE_JSON, 0, RATE_NONE },
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

@@ -62,6 +62,21 @@ export function home(main) {
   main.append(h('h1', {}, 'One queue for the whole room'),
     h('p', { class: 'muted' }, 'Everyone adds songs and votes from their phone; the order changes on every screen at once.'),
     h('div', { class: 'grid2' }, create, join));
+  if (session.accessToken || session.guestToken) main.append(myRooms());
+}
+
+/** "Your rooms": the open rooms I host or co-host (GET /me/rooms), filled in when they arrive. */
+function myRooms() {
+  const list = h('ul', { class: 'plain', id: 'my-rooms-list' });
+  const card = h('section', { class: 'card', id: 'my-rooms', 'aria-labelledby': 'my-rooms-h', hidden: true },
+    h('h2', { id: 'my-rooms-h' }, 'Your rooms'), list);
+  api('GET', '/me/rooms', { auth: 'member' }).then(({ rooms }) => {
+    list.replaceChildren(...rooms.map((r) => h('li', {},
+      h('a', { href: `#/r/${r.code}` }, r.name),
+      h('span', { class: 'muted small' }, ` · ${r.code} · ${r.role === 'host' ? 'host' : 'co-host'}`))));
+    card.hidden = rooms.length === 0;
+  }).catch(() => {});
+  return card;
 }
 
 // ---------------------------------------------------------------- accounts
@@ -277,7 +292,8 @@ function collaborators(id) {
     h('p', { class: 'muted small' }, `They add and remove songs. Ask them for their user id (yours: ${myId()}).`), form, h('p', {}, remove));
 }
 
-function exporter(id) {
+// Also offered in a room, for the playlist its history was saved as (room-history.js).
+export function exporter(id) {
   const state = h('p', { id: 'export-state', role: 'status' });
   let timer;
   const poll = async (jobId) => {

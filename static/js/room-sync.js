@@ -53,11 +53,22 @@ export function applyMessage(state, m) {
     case 'skip_vote':
       if (state.nowPlaying && state.nowPlaying.id === m.entryId) state.nowPlaying.skipVotes = m.votes;
       break;
+    case 'playback':
+      // The snapshot's form: positionMs frozen while paused, null while playing (then now − startedAt).
+      if (state.nowPlaying && state.nowPlaying.id === m.entryId) {
+        Object.assign(state.nowPlaying, { paused: m.paused, positionMs: m.paused ? m.positionMs : null, startedAt: m.startedAt });
+      }
+      break;
     case 'member_banned':
       for (const id of m.removedEntryIds || []) state.entries.delete(id);
       for (const { entryId, score } of m.scores || []) {
         const e = state.entries.get(entryId);
         if (e) e.score = score;
+      }
+      break;
+    case 'member_renamed':
+      for (const e of [...state.entries.values(), state.nowPlaying]) {
+        if (e && !e.fallback && e.addedBy?.id === m.memberId) e.addedBy = { ...e.addedBy, name: m.name };
       }
       break;
     case 'settings':
@@ -77,6 +88,12 @@ export function applyMessage(state, m) {
       for (const [id, e] of state.entries) e.pinned = at.get(id) ?? null;
       break;
     }
+    case 'closed':
+      state.closed = true; // the last message: the client stops (RoomSync.accept)
+      break;
+    case 'host_changed':
+      state.hostId = m.hostId;
+      break;
     default:
       break; // role, member_unbanned, and types this client does not know: revision only
   }
@@ -205,6 +222,15 @@ export class RoomSync {
     for (const r of this.pending.keys()) if (r <= st.revision) this.pending.delete(r);
     if (this.pending.size === 0) { clearTimeout(this.gapTimer); this.gapTimer = null; }
     this.o.onChange?.(st, m);
+    if (st.closed) this.stop();
+  }
+
+  /** The room is closed (a 410 for the snapshot): stop for good, no reconnect. */
+  markClosed() {
+    this.state = this.state || stateFromSnapshot({ revision: 0, tieRule: 'arrival', nowPlaying: null, entries: [] });
+    this.state.closed = true;
+    this.stop();
+    this.o.onChange?.(this.state, { type: 'closed' });
   }
 
   /** Fetch the snapshot (If-None-Match) and replay what came in meanwhile. */
@@ -218,6 +244,9 @@ export class RoomSync {
         if (res.status === 200) {
           const body = await res.json();
           if (!this.state || body.data.revision >= this.state.revision) this.state = stateFromSnapshot(body.data);
+        } else if (res.status === 410) {
+          this.markClosed();
+          return;
         } else if (res.status !== 304) {
           return;
         }

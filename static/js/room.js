@@ -1,12 +1,14 @@
 // room.js: the room view: now playing, the queue in vote order (reordered live
 // with a FLIP animation), search and add, votes (optimistic, rolled back when
 // refused), vote to skip, and for hosts: advance, remove, play next (pins) and
-// moving entries up and down, bans, co-hosts, settings, and the player on the
-// host's screen.
+// moving entries up and down, bans, co-hosts, settings, pause/resume/seek,
+// and the player on the host's screen; and the "you're up" notice for the
+// member whose song starts.
 import { RoomSync, browserEventSource } from './room-sync.js';
 import { api, session, isUser, myId, myName, guestToken, clockSkew, searchSongs } from './api.js';
 import { h, toast, banner, act, fmtTime } from './ui.js';
 import { Player } from './player.js';
+import { HistoryPanel } from './room-history.js';
 
 export async function roomView(main, rawCode) {
   const code = rawCode.toUpperCase();
@@ -14,6 +16,7 @@ export async function roomView(main, rawCode) {
   try {
     room = (await api('GET', `/rooms/${code}`)).room;
   } catch (e) {
+    if (e.status === 410) { main.append(closedNotice()); return undefined; }
     main.append(h('div', { class: 'card' }, h('h1', {}, 'No such room'),
       h('p', {}, `There is no room ${code}. `, h('a', { href: '#/' }, 'Create one or enter another code.'))));
     return undefined;
@@ -22,7 +25,61 @@ export async function roomView(main, rawCode) {
     await askName(main, room);
     main.replaceChildren();
   }
+  if (room.settings?.hasPin && !await admitted(room)) {
+    await askPin(main, room);
+    main.replaceChildren();
+  }
   return new RoomScreen(main, room).start();
+}
+
+/** In a room with a PIN: is the caller a member already (admitted before, host, co-host)? */
+async function admitted(room) {
+  try {
+    await api('POST', `/rooms/${room.code}/join`, { auth: 'member', body: {} });
+    return true;
+  } catch {
+    return false; // 400: the PIN is wanted
+  }
+}
+
+/**
+ * The room's PIN, asked once before joining: a wrong one is said in the form
+ * (so are too many tries); watching needs none.
+ */
+function askPin(main, room) {
+  return new Promise((resolve) => {
+    const input = h('input', { id: 'room-pin', name: 'pin', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{4,8}',
+      maxlength: '8', required: true, 'aria-describedby': 'pin-error' });
+    const error = h('p', { id: 'pin-error', class: 'error', role: 'alert' });
+    const form = h('form', {
+      class: 'card', id: 'pin-form', onsubmit: async (ev) => {
+        ev.preventDefault();
+        const button = form.querySelector('button[type=submit]');
+        button.disabled = true;
+        try {
+          await api('POST', `/rooms/${room.code}/join`, { auth: 'member', body: { pin: input.value.trim() } });
+          resolve();
+        } catch (e) {
+          error.textContent = e.status === 403 ? 'Wrong PIN: try again.' : e.message;
+          input.select();
+        } finally {
+          button.disabled = false;
+        }
+      },
+    }, h('h1', {}, `“${room.name}” has a PIN`),
+    h('label', { for: 'room-pin' }, 'The PIN the host gave you (4 to 8 digits)'), input, error,
+    h('div', { class: 'row' },
+      h('button', { class: 'primary', type: 'submit' }, 'Join the room'),
+      !room.settings.hideQueue && h('button', { type: 'button', id: 'pin-watch', onclick: () => resolve() }, 'Just watch')));
+    main.append(form);
+    input.focus();
+  });
+}
+
+/** What a closed room shows instead of itself: no controls. */
+function closedNotice() {
+  return h('div', { class: 'card', id: 'room-closed', role: 'status' }, h('h1', {}, 'This room was closed'),
+    h('p', {}, h('a', { href: '#/' }, 'Start or join another room')));
 }
 
 /** A guest picks the name the room shows next to their songs. */
@@ -43,6 +100,12 @@ function askName(main, room) {
   });
 }
 
+/** Seconds into the song now playing on the server's clock: frozen while paused, else now − startedAt. */
+function positionOf(np) {
+  if (np.paused) return (np.positionMs ?? 0) / 1000;
+  return Math.max(0, (Date.now() + clockSkew - Date.parse(np.startedAt)) / 1000);
+}
+
 class RoomScreen {
   constructor(main, room) {
     this.main = main;
@@ -60,7 +123,7 @@ class RoomScreen {
   start() {
     this.layout();
     this.sync = new RoomSync({
-      base: '', code: this.code, openStream: browserEventSource,
+      base: '', code: this.code, openStream: (url, o) => this.openStream(url, o), fetch: (url, init) => this.fetchQueue(url, init),
       onChange: (state, m) => this.onChange(state, m),
       onStatus: (s) => this.onStatus(s),
     }).start();
@@ -127,7 +190,7 @@ class RoomScreen {
             try { await navigator.clipboard.writeText(link); ev.target.textContent = 'Link copied'; } catch { toast(link); }
           } }, 'Copy join link'))));
     this.main.append(
-      h('div', { class: 'room-head' }, h('div', {}, this.els.name, h('p', { class: 'muted small', id: 'room-meta' }))),
+      h('div', { class: 'room-head' }, h('div', {}, this.els.name, h('p', { class: 'muted small', id: 'room-meta' }), h('div', { id: 'my-name-row' }))),
       h('div', { class: 'room-grid' },
         this.els.now,
         h('section', { class: 'card area-add', 'aria-labelledby': 'add-h' },
@@ -137,7 +200,37 @@ class RoomScreen {
           h('h2', { id: 'next-h' }, 'Up next'), this.els.empty, this.els.queue, this.els.live),
         this.els.controls,
         share));
+    this.main.querySelector('.room-head').append(this.els.life = h('div', { class: 'row', id: 'room-life' }));
+    this.history = new HistoryPanel(this.room);
+    this.main.querySelector('.room-grid').append(this.history.element);
     this.renderNow();
+  }
+
+  // ---------------------------------------------------------------- hand over, leave, close
+
+  /** "Leave room" for everyone; "Close room" for the host, asked twice. */
+  renderLife() {
+    const leave = h('button', { type: 'button', id: 'leave-room', onclick: (ev) => act(ev.currentTarget, async () => {
+      const r = await api('POST', `/rooms/${this.code}/leave`, { auth: 'member' });
+      if (!r.left) { toast('Nobody else is in the room: you stay its host.'); return; }
+      location.hash = '#/';
+    }) }, 'Leave room');
+    const close = this.me.member.role === 'host' && h('button', { type: 'button', class: 'danger', id: 'close-room', onclick: () => {
+      const yes = h('button', { type: 'button', class: 'danger', id: 'close-room-confirm', onclick: (ev) => act(ev.currentTarget,
+        () => api('POST', `/rooms/${this.code}/close`, { auth: 'member' })) }, 'Yes, close it for everyone');
+      this.els.life.replaceChildren(h('span', { class: 'small' }, 'Close this room for everyone? This cannot be undone.'), yes,
+        h('button', { type: 'button', onclick: () => this.renderLife() }, 'Cancel'));
+    } }, 'Close room');
+    this.els.life.replaceChildren(leave, close);
+  }
+
+  /** The room was closed (its last message, or a 410): the notice and nothing else. */
+  showClosed() {
+    this.sync.stop();
+    clearInterval(this.ticker);
+    this.player?.stop();
+    banner(null);
+    this.main.replaceChildren(closedNotice());
   }
 
   // ---------------------------------------------------------------- live
@@ -152,13 +245,18 @@ class RoomScreen {
   }
 
   onChange(state, m) {
+    if (state.closed) { this.showClosed(); return; }
+    if (m.type === 'host_changed') { this.loadMe(); this.reloadRoom(); }
     for (const [id, o] of this.overlay) if (state.revision >= o.until || !state.entries.has(id)) this.overlay.delete(id);
     if (m.type === 'role' || m.type === 'member_unbanned' || (m.type === 'member_banned' && m.memberId === myId())) this.loadMe();
     if (m.type === 'settings' || m.type === 'role') this.reloadRoom();
+    if (m.type === 'member_renamed') this.renamed(m);
     if (m.type === 'advance' || m.type === 'snapshot') this.me.skipVoted = m.type === 'snapshot' ? this.me.skipVoted : false;
     if (m.type === 'advance') for (const id of [...this.myVotes.keys()]) if (!state.entries.has(id)) this.myVotes.delete(id);
+    if (m.type === 'advance') this.youreUp(m.nowPlaying);
     this.renderQueue();
     this.renderNow();
+    if (m.type === 'advance' || m.type === 'snapshot') this.history.refresh();
     if (m.type === 'entry_added') this.els.live.textContent = `${m.entry.addedBy.name} added ${m.entry.song.title}`;
     if (m.type === 'pins') this.els.live.textContent = 'The host changed the order of up next';
   }
@@ -166,7 +264,7 @@ class RoomScreen {
   tick() {
     const np = this.sync?.state?.nowPlaying;
     if (!np || !this.els.bar) return;
-    const elapsed = Math.max(0, (Date.now() + clockSkew - Date.parse(np.startedAt)) / 1000);
+    const elapsed = positionOf(np);
     const dur = np.song.duration;
     this.els.bar.style.width = dur ? `${Math.min(100, (100 * elapsed) / dur)}%` : '0';
     this.els.elapsed.textContent = fmtTime(Math.min(elapsed, dur ?? elapsed));
@@ -179,7 +277,7 @@ class RoomScreen {
     const st = this.sync?.state;
     const np = st?.nowPlaying;
     const el = this.els.now;
-    const key = `${np?.id ?? 'none'}:${np?.skipVotes ?? 0}:${this.isHost}:${this.me.skipVoted}:${this.player?.active}`;
+    const key = `${np?.id ?? 'none'}:${np?.skipVotes ?? 0}:${this.isHost}:${this.me.skipVoted}:${this.player?.active}:${np?.paused}`;
     if (el.dataset.key === key) return;
     el.dataset.key = key;
     el.replaceChildren(h('h2', { id: 'now-h' }, 'Now playing'));
@@ -192,7 +290,8 @@ class RoomScreen {
         h('div', { class: 'title', id: 'now-title' }, np.song.title),
         h('div', { class: 'muted' }, np.song.performer, ' · added by ', np.addedBy.name, np.fallback ? ' (fallback playlist)' : ''),
         h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Progress of the song' }, this.els.bar),
-        h('div', { class: 'times small muted' }, this.els.elapsed, h('span', {}, fmtTime(np.song.duration))),
+        h('div', { class: 'times small muted' }, this.els.elapsed,
+          np.paused && h('span', { id: 'now-paused' }, 'Paused'), h('span', {}, fmtTime(np.song.duration))),
         h('div', { class: 'row' },
           h('button', { type: 'button', id: 'skip', 'aria-pressed': String(this.me.skipVoted), onclick: (ev) => this.skip(ev.currentTarget, np) },
             this.me.skipVoted ? 'You voted to skip' : 'Vote to skip'),
@@ -204,9 +303,57 @@ class RoomScreen {
         h('label', { class: 'row small', style: 'font-weight:400;margin:0' },
           h('input', { type: 'checkbox', id: 'play-here', style: 'width:auto;min-height:0', checked: this.player?.active ? true : undefined,
             onchange: (ev) => this.setPlayer(ev.target.checked) }), 'Play the music on this screen')));
+      if (np) el.append(this.playbackControls(np));
       if (this.player?.active) el.append(this.player.element);
     }
     this.tick();
+  }
+
+  /** Pause/Resume and ±10 s for hosts: room state, so every screen and the host's player follow. */
+  playbackControls(np) {
+    // What plays at the click (a refetched snapshot replaces the object this card was drawn from).
+    const now = () => this.sync.state?.nowPlaying;
+    const seek = (ev, delta) => {
+      const cur = now();
+      const to = cur && Math.max(0, Math.round(positionOf(cur) * 1000) + delta);
+      if (cur) this.playback(ev.currentTarget, cur, { positionMs: cur.song.duration ? Math.min(to, cur.song.duration * 1000) : to });
+    };
+    return h('div', { class: 'row', id: 'playback-controls' },
+      h('button', { type: 'button', id: 'pause', onclick: (ev) => now() && this.playback(ev.currentTarget, now(), { paused: !now().paused }) },
+        np.paused ? 'Resume' : 'Pause'),
+      h('button', { type: 'button', id: 'seek-back', 'aria-label': 'Back 10 seconds', onclick: (ev) => seek(ev, -10000) }, '−10 s'),
+      h('button', { type: 'button', id: 'seek-forward', 'aria-label': 'Forward 10 seconds', onclick: (ev) => seek(ev, 10000) }, '+10 s'));
+  }
+
+  async playback(button, np, change) {
+    await act(button, async () => {
+      try {
+        await api('PUT', `/rooms/${this.code}/playback`, { auth: 'member', body: { entryId: np.id, ...change } });
+      } catch (e) {
+        if (e.status !== 409) throw e;
+        this.sync.refetch('conflict'); // the song changed meanwhile: show what plays now
+      }
+    });
+  }
+
+  /** The member whose song starts gets told: on the page, and by the system where allowed. */
+  youreUp(np) {
+    if (!np || np.addedBy?.id !== myId()) return;
+    const text = `You're up: ${np.song.title} is playing now`;
+    let notice = document.getElementById('youre-up');
+    if (!notice) {
+      notice = h('p', { id: 'youre-up', class: 'card notice', role: 'status' });
+      this.main.prepend(notice);
+    }
+    notice.textContent = text;
+    notice.hidden = false;
+    clearTimeout(this.youreUpTimer);
+    this.youreUpTimer = setTimeout(() => { notice.hidden = true; }, 8000);
+    if (window.Notification?.permission === 'granted') {
+      try {
+        new Notification(`You're up: ${np.song.title}`, { body: `Playing now in ${this.room.name}`, tag: `queued-up-${np.id}` });
+      } catch { /* a browser that only notifies through a service worker: the notice on the page stays */ }
+    }
   }
 
   setPlayer(on) {
@@ -412,6 +559,8 @@ class RoomScreen {
   }
 
   async add(button, body, label) {
+    // A gesture is the moment a browser lets a page ask; "You're up" uses the answer later.
+    if (window.Notification?.permission === 'default') Promise.resolve(Notification.requestPermission()).catch(() => {});
     await act(button, async () => {
       const r = await api('POST', `/rooms/${this.code}/queue`, { auth: 'member', body });
       if (r.result === 'voted') {
@@ -424,13 +573,68 @@ class RoomScreen {
     });
   }
 
+  // ---------------------------------------------------------------- a hidden queue
+
+  /** This screen's token where the room hides its queue from all but members; else none (none in URLs). */
+  hiddenToken() { return this.room.settings?.hideQueue ? (session.accessToken || session.guestToken || null) : null; }
+
+  /** The live stream, with ?token= where the queue is hidden (EventSource sends no headers). */
+  openStream(url, o) {
+    const token = this.hiddenToken();
+    let opened = false;
+    return browserEventSource(token ? `${url}?token=${encodeURIComponent(token)}` : url, {
+      ...o,
+      onOpen: () => { opened = true; o.onOpen(); },
+      // Refused before it opened: the room may have begun hiding its queue (which drops every
+      // listener before its settings message arrives): learn the settings before the next try.
+      onClose: () => { if (!opened && !this.room.settings?.hideQueue) this.reloadRoom(); o.onClose(); },
+    });
+  }
+
+  /** The queue snapshot, with the token where the queue is hidden. */
+  fetchQueue(url, init = {}) {
+    const token = this.hiddenToken();
+    return fetch(url, token ? { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } } : init);
+  }
+
+  // ---------------------------------------------------------------- my name
+
+  /** A member renamed themself: their rows (and mine, and the host line) show it. */
+  renamed(m) {
+    for (const li of this.rows.values()) li.dataset.key = '';
+    this.els.now.dataset.key = '';
+    if (m.memberId === myId()) this.me.member.name = m.name;
+    if (m.memberId === this.room.host.id) this.room.host.name = m.name;
+    this.renderControls();
+  }
+
+  /** "You appear as NAME", and a form to change it (PATCH /rooms/{code}/me). */
+  renderMyName() {
+    const input = h('input', { id: 'rename-input', maxlength: '40', value: this.me.member.name, required: true, 'aria-label': 'Your name in this room' });
+    const form = h('form', { id: 'rename-form', class: 'row', hidden: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      act(form.querySelector('button[type=submit]'), async () => {
+        const r = await api('PATCH', `/rooms/${this.code}/me`, { auth: 'member', body: { name: input.value } });
+        this.me.member.name = r.name;
+        toast(`You appear as ${r.name}.`);
+        this.renderControls();
+      });
+    } }, input, h('button', { type: 'submit', class: 'primary' }, 'Save'));
+    return h('div', { id: 'my-name-row' },
+      h('p', { class: 'small' }, 'You appear as ', h('strong', { id: 'my-name' }, this.me.member.name), ' ',
+        !this.me.member.banned && h('button', { type: 'button', id: 'rename', onclick: () => { form.hidden = !form.hidden; if (!form.hidden) input.focus(); } }, 'Rename')),
+      form);
+  }
+
   // ---------------------------------------------------------------- host controls
 
   renderControls() {
     const c = this.els.controls;
     const s = this.room.settings;
+    this.renderLife();
     document.getElementById('room-meta').textContent =
       `Hosted by ${this.room.host.name} · ${this.me.member.role === 'member' ? `you are ${this.me.member.name}` : `you are ${this.me.member.role === 'host' ? 'the host' : 'a co-host'}`}`;
+    document.getElementById('my-name-row')?.replaceWith(this.renderMyName());
     if (this.me.member.banned) {
       c.replaceChildren(h('div', { class: 'card' }, h('p', {}, 'The host has banned you from this room: you can watch, not add or vote.')));
       return;
@@ -449,6 +653,15 @@ class RoomScreen {
       field('s-dur', 'Maximum song length (seconds)', num('s-dur', s.maxSongDuration, 1)),
       field('s-auto', 'Remove a song when its score falls to', num('s-auto', s.autoRemoveThreshold)),
       field('s-fallback', 'Fallback playlist', select('s-fallback', s.fallbackPlaylistId ?? '', [['', 'None'], ...(this.playlists || []).map((p) => [p.id, p.name])])),
+      field('s-cooldown', 'Replay cooldown: a song that played cannot be added again for (minutes; 0: off)',
+        h('input', { id: 's-cooldown', type: 'number', min: '0', max: '1440', inputmode: 'numeric', value: s.replayCooldownMinutes ?? 0 })),
+      field('s-pin', s.hasPin ? 'PIN (set; type a new one to change it)' : 'PIN to join (4 to 8 digits; empty: anyone may join)',
+        h('input', { id: 's-pin', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{4,8}', maxlength: '8', placeholder: s.hasPin ? '••••' : 'no PIN' })),
+      s.hasPin && h('label', { class: 'row small', style: 'font-weight:400' },
+        h('input', { type: 'checkbox', id: 's-pin-remove', style: 'width:auto;min-height:0' }), 'Remove the PIN'),
+      h('label', { class: 'row small', style: 'font-weight:400' },
+        h('input', { type: 'checkbox', id: 's-hide', style: 'width:auto;min-height:0', checked: s.hideQueue ? true : undefined }),
+        'Hide the queue from all but members (needs a PIN)'),
       h('p', {}, h('button', { class: 'primary', type: 'submit' }, 'Save settings')));
     const members = h('ul', { class: 'plain', id: 'members' });
     c.replaceChildren(
@@ -470,7 +683,11 @@ class RoomScreen {
       fallbackPlaylistId: val('s-fallback') || null,
     };
     const patch = {};
+    want.replayCooldownMinutes = Number(val('s-cooldown') || 0);
     for (const [k, v] of Object.entries(want)) if ((k === 'name' ? this.room.name : s[k]) !== v) patch[k] = v;
+    if (val('s-pin') !== '') patch.pin = val('s-pin').trim();
+    else if (form.querySelector('#s-pin-remove')?.checked) patch.pin = null;
+    if (form.querySelector('#s-hide').checked !== !!s.hideQueue) patch.hideQueue = form.querySelector('#s-hide').checked;
     if (!Object.keys(patch).length) { toast('Nothing changed.'); return; }
     await act(form.querySelector('button[type=submit]'), async () => {
       const r = await api('PATCH', `/rooms/${this.code}`, { auth: 'member', body: patch });
@@ -491,6 +708,11 @@ class RoomScreen {
           else await api('POST', `/rooms/${this.code}/cohosts`, { auth: 'member', body: { memberId: m.id } });
           await this.loadMembers(list);
         }) }, m.role === 'cohost' ? 'Remove co-host' : 'Make co-host'),
+        isOwner && !m.banned && h('button', { type: 'button', 'aria-label': `Make ${m.name} the host`, onclick: (ev) => act(ev.currentTarget, async () => {
+          await api('POST', `/rooms/${this.code}/host`, { auth: 'member', body: { memberId: m.id } });
+          await this.loadMe();
+          await this.loadMembers(list);
+        }) }, 'Make host'),
         h('button', { type: 'button', class: 'danger', onclick: (ev) => act(ev.currentTarget, async () => {
           if (m.banned) await api('DELETE', `/rooms/${this.code}/bans/${encodeURIComponent(m.id)}`, { auth: 'member' });
           else await api('POST', `/rooms/${this.code}/bans`, { auth: 'member', body: { memberId: m.id } });

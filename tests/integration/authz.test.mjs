@@ -72,6 +72,7 @@ const TABLE = [
   ['GET /me/queue/events',                   [403, 403, 200, 200, 200, 403, 403, 403, 403, 200]],
   ['GET /me/preferences',                    [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
   ['PUT /me/preferences',                    [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
+  ['GET /me/rooms',                          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
 
   ['POST /playlists',                        [401, 401, 201, 201, 201, 401, 401, 401, 401, 201]],
   ['GET /playlists',                         [401, 401, 200, 200, 200, 401, 401, 401, 401, 200]],
@@ -86,13 +87,24 @@ const TABLE = [
   ['DELETE /collaborations',                 [401, 401, 403, 200, 403, 401, 401, 401, 401, 403]],
 
   ['POST /rooms',                            [401, 201, 201, 201, 201, 201, 201, 201, 201, 201]],
+  ['POST /rooms/:code/close',                [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
+  ['POST /rooms/:code/host',                 [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
+  // README: any member; who has not joined is 404, a banned member 403 (the ban stays).
+  ['POST /rooms/:code/leave',                [401, 404, 404, 404, 404, 200, 200, 200, 403, 404]],
   ['GET /rooms/:code',                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['PATCH /rooms/:code',                     [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['GET /rooms/:code/members',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   // README: "member"; any token is one (the answer of a non-member says role "member").
   ['GET /rooms/:code/me',                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  // any token: a caller who is not a member yet becomes one (the room has no PIN); banned: 403
+  ['PATCH /rooms/:code/me',                  [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  ['POST /rooms/:code/join',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  // asked in a room that hides its queue (with a PIN): its members only, banned ones not
+  ['GET /rooms/:code/events',                [403, 403, 403, 403, 403, 200, 200, 200, 403, 403]],
   ['GET /rooms/:code/qr.svg',                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
   ['GET /rooms/:code/history',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]],
+  // a registered user with a member row: the owner is made one (room roles are guests: 401)
+  ['POST /rooms/:code/history/playlist',     [401, 401, 403, 201, 403, 401, 401, 401, 401, 403]],
   ['POST /rooms/:code/cohosts',              [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
   ['DELETE /rooms/:code/cohosts/:memberId',  [401, 403, 403, 403, 403, 403, 200, 403, 403, 403]],
   ['POST /rooms/:code/bans',                 [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
@@ -106,6 +118,7 @@ const TABLE = [
   ['DELETE /rooms/:code/queue/:entryId/pin', [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['POST /rooms/:code/advance',              [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
   ['POST /rooms/:code/skip',                 [401, 200, 200, 200, 200, 200, 200, 200, 403, 200]],
+  ['PUT /rooms/:code/playback',              [401, 403, 403, 403, 403, 403, 200, 200, 403, 403]],
 ];
 /* eslint-enable no-multi-spaces */
 
@@ -135,6 +148,13 @@ async function roomWorld({ playing = false } = {}) {
     playingId = assertOk(await api('POST', `/rooms/${code}/advance`, { token: host.token, body: { currentEntryId: null } })).nowPlaying.id;
   }
   return { kind: 'room', code, host, member, cohost, banned, target, memberEntry, targetEntry, playingId };
+}
+
+/** The room of world w with a PIN and its queue hidden (once); its code. */
+async function hidden(w) {
+  w.hidden ??= api('PATCH', `/rooms/${w.code}`, { token: w.host.token, body: { pin: '2468', hideQueue: true } });
+  assertOk(await w.hidden);
+  return w.code;
 }
 
 async function catalogWorld() {
@@ -258,6 +278,7 @@ const CALLS = {
   },
   'GET /me/preferences': me('GET', '/me/preferences'),
   'PUT /me/preferences': me('PUT', '/me/preferences', { autoPlay: false, showRemoteChanges: true }),
+  'GET /me/rooms': { world: 'none', build: () => ({}) },
 
   'POST /playlists': { world: 'none', build: () => ({ body: { name: `Authz ${uid()}` } }) },
   'GET /playlists': { world: 'playlist', build: () => ({}) },
@@ -272,12 +293,32 @@ const CALLS = {
   'DELETE /collaborations': { world: 'playlist', build: (w) => ({ body: { playlistId: w.playlistId, userId: users.collaborator.id } }) },
 
   'POST /rooms': { world: 'none', build: () => ({ body: { name: `Authz ${uid()}` } }) },
+  'POST /rooms/:code/close': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/close` }) },
+  'POST /rooms/:code/host': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/host`, body: { memberId: w.member.id } }) },
+  'POST /rooms/:code/leave': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/leave` }) },
   'GET /rooms/:code': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}` }) },
   'PATCH /rooms/:code': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}`, body: { name: 'Renamed', votingMode: 'up' } }) },
   'GET /rooms/:code/members': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/members` }) },
   'GET /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me` }) },
+  'PATCH /rooms/:code/me': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/me`, body: { name: `Authz ${uid()}` } }) },
+  'POST /rooms/:code/join': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/join`, body: {} }) },
+  'GET /rooms/:code/events': { world: 'room', build: async (w) => ({ path: `/rooms/${await hidden(w)}/events`, stream: true }) },
   'GET /rooms/:code/qr.svg': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/qr.svg`, svg: true }) },
   'GET /rooms/:code/history': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/history` }) },
+  'POST /rooms/:code/history/playlist': {
+    world: 'room',
+    async build(w, who) {
+      if (who === users.owner) {
+        // The owner joins (an add makes the member row) and a song plays through.
+        await addEntry(w.code, who, pool[5]);
+        for (let i = 0; i < 2; i++) {
+          const playing = assertOk(await api('GET', `/rooms/${w.code}`)).room.nowPlaying;
+          assertOk(await api('POST', `/rooms/${w.code}/advance`, { token: w.host.token, body: { currentEntryId: playing?.id ?? null } }));
+        }
+      }
+      return { path: `/rooms/${w.code}/history/playlist`, body: { name: `Authz ${uid()}` } };
+    },
+  },
   'POST /rooms/:code/cohosts': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts`, body: { memberId: w.member.id } }) },
   'DELETE /rooms/:code/cohosts/:memberId': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/cohosts/${w.cohost.id}` }) },
   'POST /rooms/:code/bans': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/bans`, body: { memberId: w.target.id } }) },
@@ -290,6 +331,7 @@ const CALLS = {
   'DELETE /rooms/:code/queue/:entryId/pin': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/queue/${w.targetEntry.id}/pin` }) },
   'POST /rooms/:code/advance': { world: 'room', build: (w) => ({ path: `/rooms/${w.code}/advance`, body: { currentEntryId: null } }) },
   'POST /rooms/:code/skip': { world: 'room-playing', build: (w) => ({ path: `/rooms/${w.code}/skip`, body: { entryId: w.playingId } }) },
+  'PUT /rooms/:code/playback': { world: 'room-playing', build: (w) => ({ path: `/rooms/${w.code}/playback`, body: { entryId: w.playingId, paused: true } }) },
 };
 
 function makeWorld(kind) {
@@ -418,9 +460,12 @@ const UNKNOWN = [
   ['DELETE', '/collaborations',                    'collab',                                              404, 401],
   ['PATCH',  '/rooms/ZZZZZZ',                      { name: 'x' },                                         404, 401],
   ['POST',   '/rooms/ZZZZZZ/advance',              { currentEntryId: null },                              404, 401],
+  ['PUT',    '/rooms/ZZZZZZ/playback',             { entryId: 1, paused: true },                          404, 401],
   ['POST',   '/rooms/ZZZZZZ/bans',                 'member',                                              404, 401],
   ['POST',   '/rooms/ZZZZZZ/cohosts',              'member',                                              404, 401],
   ['GET',    '/rooms/ZZZZZZ/me',                   undefined,                                             404, 401],
+  ['PATCH',  '/rooms/ZZZZZZ/me',                   { name: 'x' },                                         404, 401],
+  ['POST',   '/rooms/ZZZZZZ/join',                 {},                                                    404, 401],
 ];
 
 test('unknown ids: 404 before 403 for a registered stranger, 401 before 404 without a token', async () => {

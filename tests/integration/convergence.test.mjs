@@ -214,6 +214,162 @@ test('1,000 random operations from several clients: every client ends equal to t
   }
 });
 
+test('hand-overs and leaves mixed with votes and adds converge; then a close stops every client', async () => {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const members = [host, ...await Promise.all(Array.from({ length: 5 }, (_, i) => newGuest(`life${i}`)))];
+  for (const [i, m] of members.entries()) await addEntry(room.code, m, songs[i]);
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+  ];
+  await assertConverged(clients, room.code);
+  let seed = 4242;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const hostIs = async () => assertOk(await api('GET', `/rooms/${room.code}`)).room.host.id;
+  let changes = 0;
+  for (let round = 0; round < 25; round++) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const hostId = await hostIs();
+    const theHost = members.find((m) => m.id === hostId);
+    const batch = [];
+    for (let k = 0; k < 6; k++) {
+      const who = pick(members);
+      const r = rnd(100);
+      if (r < 15) batch.push(api('POST', `/rooms/${room.code}/host`, { token: theHost.token, body: { memberId: pick(members).id } }));
+      else if (r < 25) batch.push(api('POST', `/rooms/${room.code}/leave`, { token: who.token }));
+      else if (r < 55 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else batch.push(vote(room.code, pick(waiting), who, pick([-1, 0, 1])));
+    }
+    for (const res of await Promise.all(batch)) {
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+      if (res.json?.data?.hostId && res.status === 200) changes++;
+    }
+  }
+  assert.ok(changes > 0, 'some hand-overs or leaves happened');
+  await assertConverged(clients, room.code, 5000, 'convergence after hand-overs and leaves');
+  const hostId = await hostIs();
+  for (const c of clients) assert.equal(c.state.hostId ?? hostId, hostId, 'a client that saw a host change knows the host');
+  const theHost = members.find((m) => m.id === hostId);
+  const closing = assertOk(await api('POST', `/rooms/${room.code}/close`, { token: theHost.token }));
+  await until(() => clients.every((c) => c.state.closed && c.stopped), 5000, 'every client closed');
+  for (const c of clients) assert.equal(c.state.revision, closing.revision);
+  // A client that joins afterwards learns it from the snapshot's 410, and stops too.
+  const late = syncClient(room.code);
+  await until(() => late.state?.closed && late.stopped, 5000, 'a late client closed');
+  await sleep(700);
+  assert.equal(late.reconnects, 0, 'no reconnect after the close');
+  for (const c of clients) assert.equal(c.reconnects, 0);
+});
+
+test('pause, resume and seek mixed with votes, adds and advances: every client ends with the server\'s playback state', async () => {
+  const { newSong } = await import('./catalog_lib.mjs');
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = [];
+  for (let i = 0; i < 6; i++) songs.push(await newSong({ duration: 240 })); // one admin sign-in, then its token
+  const cohost = await newGuest('Co');
+  const members = [host, cohost, ...await Promise.all(Array.from({ length: 4 }, (_, i) => newGuest(`p${i}`)))];
+  await addEntry(room.code, cohost, songs[0]);
+  assertOk(await api('POST', `/rooms/${room.code}/cohosts`, { token: host.token, body: { memberId: cohost.id } }));
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000, gapWaitMs: 50 }),
+  ];
+  const playback = (s) => s && { id: s.id, paused: s.paused, positionMs: s.positionMs, startedAt: s.startedAt };
+  const check = async (what) => {
+    await assertConverged(clients, room.code, 5000, what);
+    const server = assertOk(await queue(room.code)).nowPlaying;
+    for (const c of clients) assert.deepEqual(playback(c.state.nowPlaying), playback(server), what);
+  };
+  await check('start');
+  let seed = 4242;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const statuses = new Map();
+  for (let round = 0; round < 30; round++) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const playing = snap.nowPlaying?.id ?? null;
+    const batch = [];
+    for (let k = 0; k < 8; k++) {
+      const who = pick(members);
+      const r = rnd(100);
+      const boss = pick([host, cohost]);
+      if (r < 20 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else if (r < 40) batch.push(vote(room.code, pick(waiting), who, pick([-1, 0, 1])));
+      else if (r < 48) batch.push(api('POST', `/rooms/${room.code}/advance`, { token: boss.token, body: { currentEntryId: playing } }));
+      else {
+        const body = pick([{ paused: true }, { paused: false }, { positionMs: rnd(240000) },
+          { paused: true, positionMs: rnd(240000) }, { paused: false, positionMs: rnd(240000) }]);
+        batch.push(api('PUT', `/rooms/${room.code}/playback`, { token: boss.token, body: { entryId: playing ?? 1, ...body } }));
+      }
+    }
+    for (const res of await Promise.all(batch)) {
+      statuses.set(res.status, (statuses.get(res.status) || 0) + 1);
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+    }
+    if (round % 10 === 9) await check(`round ${round}`);
+  }
+  await check('the end');
+  assert.ok(statuses.get(200) > 60, JSON.stringify([...statuses]));
+  for (const c of clients) c.stop();
+});
+
+test('renames mixed with adds, votes and advances in random interleavings: every client\'s adder names equal the server\'s', async () => {
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const members = [host, ...await Promise.all(Array.from({ length: 5 }, (_, i) => newGuest(`r${i}`)))];
+  const clients = [
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { pollMs: 1000 }),
+    syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
+  ];
+  await assertConverged(clients, room.code);
+  let seed = 4242;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const names = ['Ada', 'ada', 'Bo', 'Cy', 'DJ Ada', '  Bo  '];
+  const names_of = (entries, playing) => [...entries, ...(playing ? [playing] : [])]
+    .map((e) => [e.id, e.addedBy.id, e.addedBy.name]).sort((a, b) => a[0] - b[0]);
+  let renamed = 0;
+  for (let round = 0; round < 30; round++) {
+    const snap = assertOk(await queue(room.code));
+    const waiting = snap.entries.map((e) => e.id);
+    const batch = [];
+    for (let k = 0; k < 8; k++) {
+      const who = pick(members);
+      const r = rnd(100);
+      if (r < 30) batch.push(api('PATCH', `/rooms/${room.code}/me`, { token: who.token, body: { name: pick(names) } }));
+      else if (r < 60 || waiting.length === 0) batch.push(api('POST', `/rooms/${room.code}/queue`, { token: who.token, body: { songId: pick(songs) } }));
+      else if (r < 92) batch.push(vote(room.code, pick(waiting), who, pick([-1, 0, 1])));
+      else batch.push(api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: snap.nowPlaying?.id ?? null } }));
+    }
+    for (const res of await Promise.all(batch)) {
+      assert.ok(res.status < 500, `no server errors: ${res.status} ${res.text}`);
+      if (res.json?.data?.memberId && res.json.data.name) renamed++;
+    }
+  }
+  await assertConverged(clients, room.code, 5000, 'convergence after renames');
+  const q = assertOk(await queue(room.code));
+  const server = names_of(q.entries, q.nowPlaying);
+  const members_now = assertOk(await api('GET', `/rooms/${room.code}/members`)).members;
+  const lower = members_now.map((m) => m.name.toLowerCase());
+  assert.equal(new Set(lower).size, lower.length, 'names are unique in the room');
+  for (const [, id, name] of server) assert.equal(name, members_now.find((m) => m.id === id).name, 'entries show the member\'s room name');
+  for (const c of clients) {
+    assert.deepEqual(names_of([...c.state.entries.values()], c.state.nowPlaying), server);
+    c.stop();
+  }
+  assert.ok(renamed > 20, `renames happened: ${renamed}`);
+});
+
 test('pins, unpins and reorders mixed with votes, adds, removes and advances from several clients: every client ends in the server\'s exact order', async () => {
   const host = await newGuest('Host');
   const room = await newRoom(host);

@@ -6,26 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { api, assertFail, assertOk, service, until, sleep, DATA, ROOT } from './lib.mjs';
 import { newUser, newPlaylist, addCollaborator, newSong, addPlaylistSong } from './catalog_lib.mjs';
-
-const MAIL = path.join(DATA, 'mail');
-
-function mailsFor(playlistId) {
-  if (!fs.existsSync(MAIL)) return [];
-  return fs.readdirSync(MAIL).filter((f) => f.endsWith('.eml'))
-    .map((f) => fs.readFileSync(path.join(MAIL, f), 'latin1'))
-    .filter((m) => m.includes(`filename="playlist-${playlistId}.json"`));
-}
-
-/** The attachment's JSON and its declared type, from a MIME message curl built. */
-function attachment(mail, playlistId) {
-  const at = mail.indexOf(`filename="playlist-${playlistId}.json"`);
-  const headStart = mail.lastIndexOf('\r\n--', at);
-  const headEnd = mail.indexOf('\r\n\r\n', at);
-  const head = mail.slice(headStart, headEnd);
-  const end = mail.indexOf('\r\n--', headEnd + 4);
-  const body = mail.slice(headEnd + 4, end).replace(/\s+/g, '');
-  return { head, json: JSON.parse(Buffer.from(body, 'base64').toString('utf8')) };
-}
+import { MAIL, mailsFor, attachment } from './mail_lib.mjs';
 
 async function playlistWithSongs(owner) {
   const playlistId = await newPlaylist(owner, 'Road trip');

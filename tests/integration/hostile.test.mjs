@@ -177,8 +177,12 @@ function tokenFor(route, real) {
 }
 
 function realParam(name, route) {
+  // The live stream of a room anyone may follow never ends: a room that hides its queue answers at once.
+  if (name === 'code' && route.pattern === '/rooms/:code/events') return fx.hiddenCode;
   switch (name) {
-    case 'code': return rnd.bool() ? fx.code : fx.code.toLowerCase();
+    // A room of its own for the routes that end or hand over a room, so the others keep theirs.
+    case 'code': if (/\/(close|host|leave)$/.test(route.pattern)) return fx.lifeCode;
+      return rnd.bool() ? fx.code : fx.code.toLowerCase();
     case 'entryId': return String(fx.entryId);
     case 'memberId': return fx.guestMember.id;
     case 'position': return rnd.pick(['0', '1']);
@@ -241,7 +245,12 @@ test.before(async () => {
   await addEntry(room.code, guestMember, songId3);
   const jobId = assertOk(await api('POST', `/export/playlists/${playlistId}`, { token: owner.accessToken, body: { targetEmail: 'hostile@example.com' } }), 201).jobId;
   assertOk(await api('POST', '/me/queue/tracks', { token: owner.accessToken, body: { songIds: [songId, songId2, songId3] } }));
-  fx = { owner, stranger, collaborator, throwaway, guest, guestMember, albumId, songId, songId2, songId3, playlistId, code: room.code, entryId: entry.id, jobId };
+  const lifeCode = (await newRoom(owner)).code;
+  await addEntry(lifeCode, guestMember, songId);
+  fx = { lifeCode, owner, stranger, collaborator, throwaway, guest, guestMember, albumId, songId, songId2, songId3, playlistId, code: room.code, entryId: entry.id, jobId };
+  const hider = await newGuest('hostile hider');
+  fx.hiddenCode = (await newRoom(hider)).code;
+  assertOk(await api('PATCH', `/rooms/${fx.hiddenCode}`, { token: hider.token, body: { pin: '1357', hideQueue: true } }));
   before = { pids: workerPids(), log: logMark(), nginx: logMark(`${DATA}/log/nginx-error.log`) };
   assert.ok(before.pids.workers.length > 0, 'the worker pool runs');
 });

@@ -187,6 +187,12 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('GET /rooms/:code/members', 'GET', '/rooms/ZZZZZZ/members');
   await call('GET /rooms/:code/me', 'GET', `/rooms/${code}/me`, { token: other.token });
   await call('GET /rooms/:code/me', 'GET', `/rooms/${code}/me`);
+  await call('PATCH /rooms/:code/me', 'PATCH', `/rooms/${code}/me`, { token: other.token, body: { name: ' Other ' } });
+  await call('PATCH /rooms/:code/me', 'PATCH', `/rooms/${code}/me`, { token: other.token, body: { name: '   ' } });
+  await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: (await newGuest('OpenAPI joiner')).token, body: {} });
+  await call('POST /rooms/:code/join', 'POST', `/rooms/${code}/join`, { token: other.token, body: { pin: '12' } });
+  await call('GET /rooms/:code/events', 'GET', `/rooms/${code}/events`, { headers: { accept: 'text/event-stream' } });
+  await call('GET /rooms/:code/events', 'GET', '/rooms/ZZZZ/events', { headers: { accept: 'text/event-stream' } });
   await call('GET /rooms/:code/qr.svg', 'GET', `/rooms/${code}/qr.svg`);
   await call('GET /rooms/:code/qr.svg', 'GET', '/rooms/ZZZZZZ/qr.svg');
   const members = (await api('GET', `/rooms/${code}/members`)).json.data.members;
@@ -212,14 +218,42 @@ export async function exerciseRoutes({ youtube = true } = {}) {
   await call('POST /rooms/:code/advance', 'POST', `/rooms/${code}/advance`, { token: guest.token, body: { currentEntryId: null } });
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId } });
   await call('POST /rooms/:code/skip', 'POST', `/rooms/${code}/skip`, { token: other.token, body: { entryId: 999999999 } });
+  await call('PUT /rooms/:code/playback', 'PUT', `/rooms/${code}/playback`, { token: guest.token, body: { entryId, paused: true } });
+  await call('PUT /rooms/:code/playback', 'PUT', `/rooms/${code}/playback`, { token: other.token, body: { entryId, paused: false } });
   await call('GET /rooms/:code/history', 'GET', `/rooms/${code}/history`);
   await call('GET /rooms/:code/history', 'GET', '/rooms/ZZZZZZ/history');
+  {
+    // A room of the user's own where one song has played through.
+    const h = (await newRoom(user, 'OpenAPI history')).code;
+    const played = (await addEntry(h, user, songs[2])).entry.id;
+    await api('POST', `/rooms/${h}/advance`, { token: user.token, body: { currentEntryId: null } });
+    await api('POST', `/rooms/${h}/advance`, { token: user.token, body: { currentEntryId: played } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: user.accessToken, body: { name: 'OpenAPI history', last: 10 } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: guest.token, body: { name: 'OpenAPI history' } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${h}/history/playlist`, { token: user.accessToken, body: { name: '' } });
+    await call('POST /rooms/:code/history/playlist', 'POST', `/rooms/${code}/history/playlist`, { token: user.accessToken, body: { name: 'OpenAPI history' } });
+  }
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: other.token });
   await call('DELETE /rooms/:code/queue/:entryId', 'DELETE', `/rooms/${code}/queue/${second.entry.id}`, { token: guest.token });
   await call('POST /rooms/:code/bans', 'POST', `/rooms/${code}/bans`, { token: guest.token, body: { memberId: otherId } });
   await call('POST /rooms/:code/bans', 'POST', `/rooms/${code}/bans`, { token: other.token, body: { memberId: otherId } });
   await call('DELETE /rooms/:code/bans/:memberId', 'DELETE', `/rooms/${code}/bans/${otherId}`, { token: guest.token });
   await call('DELETE /rooms/:code/bans/:memberId', 'DELETE', `/rooms/${code}/bans/${otherId}`);
+  // A room's life: hand over and back, leave, my rooms, close (then 410).
+  const lifeHost = await newGuest('Life host');
+  const lifeMember = await newGuest('Life member');
+  const life = assertOk(await api('POST', '/rooms', { token: lifeHost.token, body: { name: 'Life' } }), 201).room.code;
+  await addEntry(life, lifeMember, songs[2]);
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeHost.token, body: { memberId: lifeMember.id } });
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeHost.token, body: { memberId: lifeMember.id } });
+  await call('POST /rooms/:code/host', 'POST', `/rooms/${life}/host`, { token: lifeMember.token, body: { memberId: lifeMember.id } });
+  await call('GET /me/rooms', 'GET', '/me/rooms', { token: lifeHost.token });
+  await call('GET /me/rooms', 'GET', '/me/rooms');
+  await call('POST /rooms/:code/leave', 'POST', `/rooms/${life}/leave`, { token: lifeHost.token });
+  await call('POST /rooms/:code/leave', 'POST', `/rooms/${life}/leave`, { token: lifeHost.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: guest.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: lifeMember.token });
+  await call('POST /rooms/:code/close', 'POST', `/rooms/${life}/close`, { token: lifeMember.token });
 
   // My queue and preferences.
   const t = user.accessToken;

@@ -55,6 +55,7 @@ test('GET /rooms/{code}: name, host, default settings, now playing and listeners
   assert.deepEqual(r.settings, {
     votingMode: 'updown', autoRemoveThreshold: null, memberCap: null, maxQueueLength: null,
     maxSongDuration: null, tieRule: 'arrival', fallbackPlaylistId: null,
+    hasPin: false, replayCooldownMinutes: 0, hideQueue: false,
   });
   assert.equal(r.nowPlaying, null);
   assert.deepEqual(r.cohosts, []);

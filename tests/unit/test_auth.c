@@ -92,12 +92,34 @@ static void test_identify(void **state)
 	free(token);
 }
 
+/* A room PIN's stored form: 64 hex digits, the same for the same room and PIN, another for another room, PIN or key. */
+static void test_pin_hash(void **state)
+{
+	char a[AUTH_PIN_HASH_HEX], b[AUTH_PIN_HASH_HEX];
+
+	(void)state;
+	auth_pin_hash("ABC234", "1234", a);
+	assert_int_equal(strlen(a), 64);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 64);
+	auth_pin_hash("ABC234", "1234", b);
+	assert_string_equal(a, b);
+	auth_pin_hash("ABC235", "1234", b);
+	assert_string_not_equal(a, b);
+	auth_pin_hash("ABC234", "12345", b);
+	assert_string_not_equal(a, b);
+	config.access_token_key = "another-key-of-some-length";
+	auth_pin_hash("ABC234", "1234", b);
+	config.access_token_key = KEY;
+	assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_identify),
+		cmocka_unit_test(test_pin_hash),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
