@@ -209,3 +209,11 @@ test('each change publishes one "pins" message with its revision over SSE; an un
   assert.equal((await snapshot(code)).revision, rev + 3);
   assert.deepEqual(await upNext(code), [[b, 0], [a, null], [c, null]]);
 });
+
+test('a closed room takes no pins: 410, and its snapshot stays as it was', async () => {
+  const { host, code, ids: [a, b] } = await roomWithEntries(2);
+  assertOk(await pin(code, host, b));
+  assertOk(await api('POST', `/rooms/${code}/close`, { token: host.token }));
+  assertFail(await pin(code, host, a, { position: 0 }), 410);
+  assertFail(await unpin(code, host, b), 410);
+});
