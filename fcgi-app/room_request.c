@@ -66,7 +66,8 @@ int room_pin_hash_or_reply(struct request *req, const char *code, const char *ke
 
 DB_STMT(room_hidden_access, 2,
 	"SELECT r.hide_queue AND NOT EXISTS (SELECT 1 FROM room_members m"
-	"        WHERE m.room_id = r.id AND m.member_id = $2 AND NOT m.banned) AS refused"
+	"        WHERE m.room_id = r.id AND m.member_id = $2 AND NOT m.banned) AS refused,"
+	"       r.closed_at IS NOT NULL AS closed"
 	"  FROM rooms r WHERE r.code = $1");
 
 int room_hidden_refused(const char *code, const char *member)
@@ -76,7 +77,7 @@ int room_hidden_refused(const char *code, const char *member)
 	int refused = -1;
 
 	if (db_exec(&room_hidden_access, params, &res) == DB_OK)
-		refused = PQntuples(res) == 0 ? 2 : db_bool(res, 0, "refused");
+		refused = PQntuples(res) == 0 ? 2 : db_bool(res, 0, "closed") ? 3 : db_bool(res, 0, "refused");
 	PQclear(res);
 	return refused;
 }
@@ -89,6 +90,8 @@ int room_hidden_refused_or_reply(struct request *req, const char *code)
 		reply_error(req, 503, "the database is unavailable, try again shortly");
 	else if (refused == 2)
 		reply_error(req, 404, "room not found");
+	else if (refused == 3)
+		reply_error(req, 410, ROOM_CLOSED_MESSAGE);
 	else if (refused)
 		reply_error(req, 403, "this room hides its queue from all but its members: join with "
 			    "POST /rooms/{code}/join (and the PIN), then send your token");

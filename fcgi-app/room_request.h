@@ -32,11 +32,11 @@ int room_pin_hash_or_reply(struct request *req, const char *code, const char *ke
  * A room that hides its queue (hideQueue) shows it, its history, its members
  * and its live changes only to its members (not banned) who send their token:
  * 0 when the caller may read room code, -1 after replying 403 (or 404 for no
- * such room, 503).
+ * such room, 410 for a closed one, 503).
  */
 int room_hidden_refused_or_reply(struct request *req, const char *code);
 
-/* The same question without a reply: 0 allowed, 1 refused, 2 no such room, -1 when the database cannot say. */
+/* The same question without a reply: 0 allowed, 1 refused, 2 no such room, 3 closed, -1 when the database cannot say. */
 int room_hidden_refused(const char *code, const char *member);
 
 #endif

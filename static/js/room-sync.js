@@ -176,9 +176,11 @@ export class RoomSync {
     const url = `${this.o.base}/rooms/${this.o.code}/events`;
     const lastEventId = !fresh && this.o.resume ? this.lastEventId : null;
     this.status('connecting');
+    let opened = false;
     this.stream = this.o.openStream(url, {
       lastEventId,
       onOpen: () => {
+        opened = true;
         this.backoff = this.o.reconnectMs;
         // The stream is open: anything published from now on reaches us, so a
         // snapshot taken now plus the buffered messages misses nothing.
@@ -187,13 +189,22 @@ export class RoomSync {
       onMessage: (id, data) => this.onMessage(id, data),
       onClose: () => {
         if (this.stopped) return;
-        this.status('reconnecting');
-        this.reconnects++;
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = setTimeout(() => this.connect(), this.backoff);
-        this.backoff = Math.min(this.backoff * 2, 15000);
+        // A stream refused before it opened looks the same to an EventSource
+        // whatever the reason: the snapshot says whether the room is closed
+        // (410: stop for good) before a reconnect is tried.
+        if (opened) this.reconnect();
+        else this.refetch('stream refused').then(() => this.reconnect());
       },
     });
+  }
+
+  reconnect() {
+    if (this.stopped) return;
+    this.status('reconnecting');
+    this.reconnects++;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), this.backoff);
+    this.backoff = Math.min(this.backoff * 2, 15000);
   }
 
   onMessage(id, m) {

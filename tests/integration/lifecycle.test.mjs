@@ -89,6 +89,8 @@ test('after the close every read and every write about the room is 410, and noth
   const reads = [
     ['GET', `/rooms/${c}`, {}], ['GET', `/rooms/${c}/queue`, {}], ['GET', `/rooms/${c}/queue`, { headers: { 'if-none-match': '"3"' } }],
     ['GET', `/rooms/${c}/members`, {}], ['GET', `/rooms/${c}/history`, {}], ['GET', `/rooms/${c}/me`, m], ['GET', `/rooms/${c}/qr.svg`, {}],
+    // The live stream too: its subscriptions pass a worker first.
+    ['GET', `/rooms/${c}/events`, {}],
   ];
   const writes = [
     ['POST', `/rooms/${c}/queue`, { ...m, body: { songId: songs[3] } }],
@@ -109,6 +111,10 @@ test('after the close every read and every write about the room is 410, and noth
     ['POST', `/rooms/${c}/leave`, h],
     ['POST', `/rooms/${c}/close`, h],
     ['PUT', `/rooms/${c}/playback`, { ...h, body: { entryId: playing.id, paused: true } }],
+    ['PUT', `/rooms/${c}/queue/${w.memberEntry.id}/pin`, { ...h, body: {} }],
+    ['DELETE', `/rooms/${c}/queue/${w.memberEntry.id}/pin`, h],
+    ['PATCH', `/rooms/${c}/me`, { ...m, body: { name: 'New name' } }],
+    ['POST', `/rooms/${c}/join`, { token: (await newGuest('Joiner')).token, body: { pin: '1234' } }],
     ['POST', `/rooms/${c}/history/playlist`, { token: (await newUser()).accessToken, body: { name: 'After the party' } }],
   ];
   for (const [method, path, opts] of [...reads, ...writes]) assertClosed(await api(method, path, opts), `${method} ${path}`);
