@@ -91,28 +91,20 @@ out:
 }
 
 /* A track's fields in the answer's order, each from its me_queue_tracks column; the id first. */
-static const struct {
-	const char *key;
-	const char *column;
-	struct json_object *(*render)(const PGresult *res, int row, const char *column);
-} track_fields[] = {
+static const struct column_field track_fields[] = {
 	{ "id", "id", col_json_text },
 	{ "title", "title", col_json_text },
 	{ "performer", "performer", col_json_text },
 	{ "duration", "duration", col_json_int },
 	{ "youtubeId", "youtube_id", col_json_text },
 	{ "albumId", "album_id", col_json_text },
+	{ NULL, NULL, NULL },
 };
-#define TRACK_FIELDS (sizeof track_fields / sizeof *track_fields)
 
 /* The track of a me_queue_tracks row. */
 static struct json_object *track_json(const PGresult *res, int row)
 {
-	struct json_object *t = json_object_new_object();
-
-	for (size_t i = 0; i < TRACK_FIELDS; i++)
-		json_object_object_add(t, track_fields[i].key, track_fields[i].render(res, row, track_fields[i].column));
-	return t;
+	return col_fields_json(json_object_new_object(), res, row, track_fields);
 }
 
 /* A song deleted from the catalog after the state was read: its place stays, null but for its id. */
@@ -121,8 +113,8 @@ static struct json_object *deleted_track_json(const char *id)
 	struct json_object *t = json_object_new_object();
 
 	json_object_object_add(t, track_fields[0].key, json_object_new_string(id));
-	for (size_t i = 1; i < TRACK_FIELDS; i++)
-		json_object_object_add(t, track_fields[i].key, NULL);
+	for (const struct column_field *f = track_fields + 1; f->key != NULL; f++)
+		json_object_object_add(t, f->key, NULL);
 	return t;
 }
 

@@ -166,6 +166,16 @@ out:
 	PQclear(res);
 }
 
+static const struct column_field my_room_fields[] = {
+	{ "code", "code", col_json_text },
+	{ "name", "name", col_json_text },
+	{ "role", "role", col_json_text },
+	{ "revision", "revision", col_json_int },
+	{ "createdAt", "created_at", col_json_text },
+	{ "lastActivityAt", "last_activity_at", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
 /* GET /me/rooms -> {rooms: [{code, name, role, revision, createdAt, lastActivityAt}]}, newest activity first */
 void me_rooms(struct request *req)
 {
@@ -177,15 +187,7 @@ void me_rooms(struct request *req)
 		return;
 	rooms = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *r = json_object_new_object();
-
-		json_object_object_add(r, "code", col_json_text(res, i, "code"));
-		json_object_object_add(r, "name", col_json_text(res, i, "name"));
-		json_object_object_add(r, "role", col_json_text(res, i, "role"));
-		json_object_object_add(r, "revision", col_json_int(res, i, "revision"));
-		json_object_object_add(r, "createdAt", col_json_text(res, i, "created_at"));
-		json_object_object_add(r, "lastActivityAt", col_json_text(res, i, "last_activity_at"));
-		json_object_array_add(rooms, r);
+		json_object_array_add(rooms, col_fields_json(json_object_new_object(), res, i, my_room_fields));
 	}
 	data = json_object_new_object();
 	json_object_object_add(data, "rooms", rooms);

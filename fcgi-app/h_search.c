@@ -21,6 +21,15 @@ DB_STMT(catalog_search_stmt, 2,
 	" WHERE strpos(lower(title), lower($1)) > 0 OR strpos(lower(performer), lower($1)) > 0"
 	" ORDER BY lower(title), id LIMIT $2::integer");
 
+static const struct column_field catalog_result_fields[] = {
+	{ "songId", "id", col_json_text },
+	{ "youtubeId", "youtube_id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "performer", "performer", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ NULL, NULL, NULL },
+};
+
 /* The catalog's matches as results (caller owns), or NULL after a reply. */
 static struct json_object *catalog_results_or_reply(struct request *req, const char *q, const char *limit)
 {
@@ -34,12 +43,7 @@ static struct json_object *catalog_results_or_reply(struct request *req, const c
 	for (int i = 0; i < PQntuples(res); i++) {
 		r = json_object_new_object();
 		json_object_object_add(r, "source", json_object_new_string("catalog"));
-		json_object_object_add(r, "songId", col_json_text(res, i, "id"));
-		json_object_object_add(r, "youtubeId", col_json_text(res, i, "youtube_id"));
-		json_object_object_add(r, "title", col_json_text(res, i, "title"));
-		json_object_object_add(r, "performer", col_json_text(res, i, "performer"));
-		json_object_object_add(r, "duration", col_json_int(res, i, "duration"));
-		json_object_array_add(results, r);
+		json_object_array_add(results, col_fields_json(r, res, i, catalog_result_fields));
 	}
 	PQclear(res);
 	return results;

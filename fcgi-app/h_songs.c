@@ -125,20 +125,22 @@ out:
  * The song object of GET /songs/{id}: {id, title, year, performer, genre,
  * duration, albumId, insertedAt, updatedAt} from song_by_id's columns.
  */
+static const struct column_field song_fields[] = {
+	{ "id", "id", col_json_text },
+	{ "title", "title", col_json_text },
+	{ "year", "year", col_json_int },
+	{ "performer", "performer", col_json_text },
+	{ "genre", "genre", col_json_text },
+	{ "duration", "duration", col_json_int },
+	{ "albumId", "album_id", col_json_text },
+	{ "insertedAt", "inserted_at", col_json_text },
+	{ "updatedAt", "updated_at", col_json_text },
+	{ NULL, NULL, NULL },
+};
+
 static struct json_object *song_json(const PGresult *res, int row)
 {
-	struct json_object *song = json_object_new_object();
-
-	json_object_object_add(song, "id", col_json_text(res, row, "id"));
-	json_object_object_add(song, "title", col_json_text(res, row, "title"));
-	json_object_object_add(song, "year", col_json_int(res, row, "year"));
-	json_object_object_add(song, "performer", col_json_text(res, row, "performer"));
-	json_object_object_add(song, "genre", col_json_text(res, row, "genre"));
-	json_object_object_add(song, "duration", col_json_int(res, row, "duration"));
-	json_object_object_add(song, "albumId", col_json_text(res, row, "album_id"));
-	json_object_object_add(song, "insertedAt", col_json_text(res, row, "inserted_at"));
-	json_object_object_add(song, "updatedAt", col_json_text(res, row, "updated_at"));
-	return song;
+	return col_fields_json(json_object_new_object(), res, row, song_fields);
 }
 
 /* GET /songs/{id} -> {song: {id, title, year, performer, genre, duration, albumId, insertedAt, updatedAt}} */

@@ -122,3 +122,11 @@ struct json_object *col_json_bool(const PGresult *res, int row, const char *name
 {
 	return db_is_null(res, row, name) ? NULL : json_object_new_boolean(db_bool(res, row, name));
 }
+
+struct json_object *col_fields_json(struct json_object *obj, const PGresult *res, int row,
+				    const struct column_field *fields)
+{
+	for (; fields->key != NULL; fields++)
+		json_object_object_add(obj, fields->key, fields->read(res, row, fields->column));
+	return obj;
+}

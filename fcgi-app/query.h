@@ -71,4 +71,15 @@ struct json_object *col_json_text(const PGresult *res, int row, const char *name
 struct json_object *col_json_int(const PGresult *res, int row, const char *name);
 struct json_object *col_json_bool(const PGresult *res, int row, const char *name);
 
+/* One JSON field from one column: its key, the column's name, how its text reads. */
+struct column_field {
+	const char *key;
+	const char *column;
+	struct json_object *(*read)(const PGresult *res, int row, const char *name);
+};
+
+/* The fields of fields (a table ended by a NULL key) of row into obj, in the table's order; returns obj. */
+struct json_object *col_fields_json(struct json_object *obj, const PGresult *res, int row,
+				    const struct column_field *fields);
+
 #endif

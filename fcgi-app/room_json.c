@@ -2,22 +2,6 @@
 #include "room_json.h"
 #include "query.h"
 
-/* One JSON field from one column: its key, the column's name, how its text reads. */
-struct column_field {
-	const char *key;
-	const char *column;
-	struct json_object *(*read)(const PGresult *res, int row, const char *name);
-};
-
-/* The fields (up to one with a NULL key) of row into obj, in the table's order. */
-static struct json_object *add_fields(struct json_object *obj, const PGresult *res, int row,
-				      const struct column_field *fields)
-{
-	for (; fields->key != NULL; fields++)
-		json_object_object_add(obj, fields->key, fields->read(res, row, fields->column));
-	return obj;
-}
-
 static const struct column_field room_fields[] = {
 	{ "id", "id", col_json_text },
 	{ "code", "code", col_json_text },
@@ -32,9 +16,9 @@ static const struct column_field room_fields[] = {
 
 struct json_object *room_json(const PGresult *res, int row)
 {
-	struct json_object *room = add_fields(json_object_new_object(), res, row, room_fields);
+	struct json_object *room = col_fields_json(json_object_new_object(), res, row, room_fields);
 
-	json_object_object_add(room, "host", add_fields(json_object_new_object(), res, row, host_fields));
+	json_object_object_add(room, "host", col_fields_json(json_object_new_object(), res, row, host_fields));
 	json_object_object_add(room, "createdAt", col_json_text(res, row, "created_at"));
 	return room;
 }
@@ -55,7 +39,7 @@ static const struct column_field settings_fields[] = {
 
 struct json_object *room_settings_json(const PGresult *res, int row)
 {
-	return add_fields(json_object_new_object(), res, row, settings_fields);
+	return col_fields_json(json_object_new_object(), res, row, settings_fields);
 }
 
 static const struct column_field member_fields[] = {
@@ -69,7 +53,7 @@ static const struct column_field member_fields[] = {
 
 struct json_object *room_member_json(const PGresult *res, int row)
 {
-	return add_fields(json_object_new_object(), res, row, member_fields);
+	return col_fields_json(json_object_new_object(), res, row, member_fields);
 }
 
 static const struct column_field song_fields[] = {
@@ -112,16 +96,16 @@ struct json_object *entry_json(const PGresult *res, int row, enum entry_kind kin
 	struct json_object *entry = json_object_new_object();
 
 	json_object_object_add(entry, "id", col_json_int(res, row, "entry_id"));
-	json_object_object_add(entry, "song", add_fields(json_object_new_object(), res, row, song_fields));
+	json_object_object_add(entry, "song", col_fields_json(json_object_new_object(), res, row, song_fields));
 	json_object_object_add(entry, "score", col_json_int(res, row, "score"));
-	json_object_object_add(entry, "addedBy", add_fields(json_object_new_object(), res, row, adder_fields));
-	add_fields(entry, res, row, entry_tail_fields);
+	json_object_object_add(entry, "addedBy", col_fields_json(json_object_new_object(), res, row, adder_fields));
+	col_fields_json(entry, res, row, entry_tail_fields);
 	if (kind == ENTRY_WAITING)
-		add_fields(entry, res, row, waiting_fields);
+		col_fields_json(entry, res, row, waiting_fields);
 	if (kind == ENTRY_PLAYING)
-		add_fields(entry, res, row, playing_fields);
+		col_fields_json(entry, res, row, playing_fields);
 	else if (kind == ENTRY_PLAYED)
-		add_fields(entry, res, row, played_fields);
+		col_fields_json(entry, res, row, played_fields);
 	return entry;
 }
 
@@ -135,5 +119,5 @@ static const struct column_field playback_fields[] = {
 
 struct json_object *room_playback_json(const PGresult *res, int row)
 {
-	return add_fields(json_object_new_object(), res, row, playback_fields);
+	return col_fields_json(json_object_new_object(), res, row, playback_fields);
 }
