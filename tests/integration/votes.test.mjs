@@ -107,3 +107,26 @@ test('an add that becomes a vote is a success all the way: no refusal is written
   const written = fs.readFileSync(log, 'utf8').slice(before);
   assert.doesNotMatch(written, /unexpected status/);
 });
+
+test('votes racing advances never deadlock: every vote and advance is answered, scores equal their votes', async () => {
+  const log = `${DATA}/log/postgres.log`;
+  const before = fs.readFileSync(log, 'utf8').length;
+  const host = await newGuest('Host');
+  const room = await newRoom(host);
+  const songs = await songIds();
+  const voters = await Promise.all(Array.from({ length: 8 }, (_, i) => newGuest(`racer${i}`)));
+  let playing = null;
+  for (let round = 0; round < 15; round++) {
+    for (let i = 0; i < 3; i++) await addEntry(room.code, voters[i], songs[(round * 3 + i) % songs.length]);
+    const top = assertOk(await queue(room.code)).entries[0].id;
+    // The advance takes the room, then the top entry; each vote takes that same entry.
+    const [adv, ...votes] = await Promise.all([
+      api('POST', `/rooms/${room.code}/advance`, { token: host.token, body: { currentEntryId: playing } }),
+      ...voters.map((v) => vote(room.code, top, v, 1)),
+    ]);
+    playing = assertOk(adv).nowPlaying?.id ?? null;
+    for (const res of votes) assert.ok(res.status === 200 || res.status === 409, `a vote answered ${res.status}: ${res.text}`);
+  }
+  const written = fs.readFileSync(log, 'utf8').slice(before);
+  assert.doesNotMatch(written, /deadlock detected/, 'PostgreSQL aborted a transaction as a deadlock');
+});
