@@ -31,6 +31,12 @@ async function assertConverged(clients, code, ms = 2000, what = 'convergence') {
   for (const c of clients) assert.deepEqual(clientView(c), server);
 }
 
+/** A repeatable pseudo-random source (a linear congruential generator): rnd(n) in [0, n), pick(array). */
+function seeded(seed) {
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  return { rnd, pick: (a) => a[rnd(a.length)] };
+}
+
 async function roomWithSongs(n = 4) {
   const host = await newGuest('Host');
   const room = await newRoom(host);
@@ -182,9 +188,7 @@ test('1,000 random operations from several clients: every client ends equal to t
     syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
   ];
   await assertConverged(clients, room.code);
-  let seed = 12345;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const pick = (a) => a[rnd(a.length)];
+  const { rnd, pick } = seeded(12345);
   const statuses = new Map();
   let ops = 0;
   while (ops < 1000) {
@@ -226,9 +230,7 @@ test('hand-overs and leaves mixed with votes and adds converge; then a close sto
     syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
   ];
   await assertConverged(clients, room.code);
-  let seed = 4242;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const pick = (a) => a[rnd(a.length)];
+  const { rnd, pick } = seeded(4242);
   const hostIs = async () => assertOk(await api('GET', `/rooms/${room.code}`)).room.host.id;
   let changes = 0;
   for (let round = 0; round < 25; round++) {
@@ -288,9 +290,7 @@ test('pause, resume and seek mixed with votes, adds and advances: every client e
     for (const c of clients) assert.deepEqual(playback(c.state.nowPlaying), playback(server), what);
   };
   await check('start');
-  let seed = 4242;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const pick = (a) => a[rnd(a.length)];
+  const { rnd, pick } = seeded(4242);
   const statuses = new Map();
   for (let round = 0; round < 30; round++) {
     const snap = assertOk(await queue(room.code));
@@ -332,9 +332,7 @@ test('renames mixed with adds, votes and advances in random interleavings: every
     syncClient(room.code, { transport: 'ws', pollMs: 1000 }),
   ];
   await assertConverged(clients, room.code);
-  let seed = 4242;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const pick = (a) => a[rnd(a.length)];
+  const { rnd, pick } = seeded(4242);
   const names = ['Ada', 'ada', 'Bo', 'Cy', 'DJ Ada', '  Bo  '];
   const names_of = (entries, playing) => [...entries, ...(playing ? [playing] : [])]
     .map((e) => [e.id, e.addedBy.id, e.addedBy.name]).sort((a, b) => a[0] - b[0]);
@@ -399,9 +397,7 @@ test('pins, unpins and reorders mixed with votes, adds, removes and advances fro
     for (const c of clients) assert.deepEqual(client(c), s);
   };
   await converged('the start');
-  let seed = 4242;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const pick = (a) => a[rnd(a.length)];
+  const { rnd, pick } = seeded(4242);
   const pins = new Map();
   for (let round = 0; round < 30; round++) {
     const snap = assertOk(await queue(room.code));
